@@ -1,0 +1,1 @@
+"""Generated lookup tables (see gen_tables.py beside them); do not edit the generated modules by hand."""
