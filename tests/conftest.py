@@ -142,3 +142,12 @@ def clean_status(kernel):
     before = take_snapshot(kernel).status
     yield kernel
     restore_status(kernel, before)
+
+
+@pytest.fixture
+def fake_kernel():
+    """An in-memory kernel (audix.daemon.netlink_fake.FakeAuditNetlink): status,
+    rules and features without root; the place to test enabled=2 / failure=2."""
+    from audix.daemon.netlink_fake import FakeAuditNetlink
+
+    return FakeAuditNetlink()

@@ -189,3 +189,87 @@ def test_forged_packets_do_reach_sockets(kernel):
         target.settimeout(2)
         data, addr = target.recvfrom(65536)
     assert addr[0] != 0 and b"forged" in data
+
+
+@pytest.mark.kernel
+def test_set_feature_round_trip(kernel):
+    """ONLY_UNSET_LOGINUID can be switched without locking (reversible)."""
+    from audix.daemon.netlink import AUDIT_FEATURE_ONLY_UNSET_LOGINUID as FEATURE
+
+    before = kernel.get_features()
+    if before.is_locked(FEATURE):
+        pytest.skip("feature locked on this kernel")
+    try:
+        kernel.set_feature(FEATURE, not before.is_set(FEATURE))
+        assert kernel.get_features().is_set(FEATURE) is (not before.is_set(FEATURE))
+    finally:
+        kernel.set_feature(FEATURE, before.is_set(FEATURE))
+    assert kernel.get_features().is_set(FEATURE) is before.is_set(FEATURE)
+
+
+@pytest.mark.kernel
+def test_fast_paths_deliver_every_record_in_order(kernel):
+    """A burst of user messages: both readers see all of them, in order."""
+    from audix.daemon import netlink_bench
+
+    st = kernel.get_status()
+    if st.enabled != 1:
+        kernel.set_status(enabled=1)
+    try:
+        mc = netlink_bench.bench_multicast(500)
+        assert mc["received"] == 500 and mc["overruns"] == 0
+        if st.pid in (0, os.getpid()):
+            uc = netlink_bench.bench_daemon(500)
+            assert uc["received"] == 500
+    finally:
+        if st.enabled != 1:
+            kernel.set_status(enabled=st.enabled)
+
+
+@pytest.mark.kernel
+def test_records_keep_order_and_serials(kernel):
+    marker = f"audix-order-{os.getpid()}-{time.monotonic_ns()}"
+    with MulticastReader() as reader:
+        for i in range(50):
+            kernel.send_user_message(f"{marker} {i}", 1107)
+        texts = [r.text for r in reader.recv_records(timeout=0.5) if marker in r.text]
+    assert [t.split(marker + " ")[1].split("'")[0] for t in texts] == [str(i) for i in range(50)]
+    serials = [int(t.split(":", 1)[1].split(")", 1)[0]) for t in texts]
+    assert serials == sorted(serials) and len(set(serials)) == 50
+
+
+def test_fake_kernel_behaves_like_kernel(fake_kernel):
+    from audix.daemon.rules import ALL, Rule, RuleField, F, Operator
+
+    data = Rule(syscalls=ALL, fields=[RuleField(F.UID, Operator.EQUAL, 7)]).to_bytes()
+    fake_kernel.add_rule(data)
+    with pytest.raises(AuditError) as info:
+        fake_kernel.add_rule(data)
+    assert info.value.errno == errno.EEXIST
+    assert fake_kernel.list_rules() == [data]
+    with pytest.raises(ValueError):
+        fake_kernel.set_status(enabled=2)
+    fake_kernel.set_status(enabled=2, allow_irreversible=True)
+    with pytest.raises(AuditError) as info:
+        fake_kernel.delete_rule(data)
+    assert info.value.errno == errno.EPERM
+
+
+def test_marshal_decodes_replies_and_encodes_requests():
+    from audix.daemon.netlink_marshal import MarshalAudit, encode_request
+
+    short = struct.pack("=IHHII", 16 + 40, 1000, 0, 9, 0) + struct.pack("=10I", *range(1, 11))
+    (msg,) = MarshalAudit().parse(short)
+    assert msg["enabled"] == 2 and msg["backlog_wait_time"] == 10
+    assert msg["backlog_wait_time_actual"] == 0 and msg["payload_length"] == 40
+    ack = struct.pack("=IHHII", 36, 2, 0, 9, 0) + struct.pack("=i", -17) + struct.pack("=IHHII", 16, 1011, 5, 9, 0)
+    (err,) = MarshalAudit().parse(ack)
+    assert err["error"] == -17
+    req = encode_request(1001, 5, 42, status={"mask": 1, "enabled": 1})
+    assert struct.unpack_from("=IHHII", req) == (60, 1001, 5, 42, 0)
+    assert struct.unpack_from("=11I", req, 16)[:2] == (1, 1)
+    blob = encode_request(1011, 5, 43, payload=b"rule")
+    assert struct.unpack_from("=IHHII", blob) == (20, 1011, 5, 43, 0) and blob[16:] == b"rule"
+    padded = struct.pack("=IHHII", 16 + 1044, 1013, 2, 7, 0) + bytes(1036) + struct.pack("=I", 3) + b"abc\0"
+    (rule,) = MarshalAudit().parse(padded)
+    assert rule.raw_payload() == bytes(1036) + struct.pack("=I", 3) + b"abc"
