@@ -1,0 +1,1 @@
+"""auditd dispatcher plugins: ``plugins.d`` configuration and the syslog plugin."""

@@ -1,0 +1,299 @@
+"""``/etc/audit/audisp-remote.conf``: every key of the reference's file, its
+built-in defaults and its validation (``audisp/plugins/remote/remote-config.c``),
+plus the TLS keys audix adds (``transport = tls``).
+
+Syntax as the reference: ``name = value [option]`` separated by single
+spaces, ``#`` comments, names case-insensitive.  :func:`load_config` returns a
+:class:`RemoteConfig` or raises :class:`RemoteConfigError` (the reference
+then exits 6); non-fatal complaints are collected in ``RemoteConfig.warnings``.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import stat
+from dataclasses import dataclass, field, replace
+
+CONFIG_FILE = "/etc/audit/audisp-remote.conf"
+SPOOL_FILE = "/var/spool/audit/remote.log"
+INT_MAX = 2**31 - 1
+
+
+class Mode(enum.Enum):
+    IMMEDIATE = "immediate"
+    FORWARD = "forward"
+
+
+class Transport(enum.Enum):
+    TCP = "tcp"
+    TLS = "tls"     # audix: mutual certificate authentication
+    KRB5 = "krb5"   # accepted by the reference's parser, not implemented here
+
+
+class Format(enum.Enum):
+    ASCII = "ascii"
+    MANAGED = "managed"
+
+
+class FailureAction(enum.Enum):
+    IGNORE = "ignore"
+    SYSLOG = "syslog"
+    WARN_ONCE_CONTINUE = "warn_once_continue"
+    WARN_ONCE = "warn_once"
+    EXEC = "exec"
+    RECONNECT = "reconnect"   # remote_ending_action only
+    SUSPEND = "suspend"
+    SINGLE = "single"
+    HALT = "halt"
+    STOP = "stop"
+
+
+class OverflowAction(enum.Enum):
+    IGNORE = "ignore"
+    SYSLOG = "syslog"
+    SUSPEND = "suspend"
+    SINGLE = "single"
+    HALT = "halt"
+
+
+@dataclass(frozen=True)
+class ActionSetting:
+    action: FailureAction
+    exe: str | None = None   # for EXEC
+
+
+ACTION_KEYS = ("network_failure", "disk_low", "disk_full", "disk_error", "remote_ending",
+               "generic_error", "generic_warning", "queue_error", "startup_failure")
+
+
+@dataclass
+class RemoteConfig:
+    remote_server: str | None = None
+    port: int = 60
+    local_port: int = 0          # 0 = any
+    transport: Transport = Transport.TCP
+    mode: Mode = Mode.IMMEDIATE
+    queue_file: str | None = None
+    queue_depth: int = 2048
+    format: Format = Format.MANAGED
+    network_retry_time: int = 1
+    max_tries_per_record: int = 3
+    max_time_per_record: int = 5
+    heartbeat_timeout: int = 0
+    krb5_principal: str | None = None
+    krb5_client_name: str | None = None
+    krb5_key_file: str | None = None
+    network_failure_action: ActionSetting = ActionSetting(FailureAction.STOP)
+    disk_low_action: ActionSetting = ActionSetting(FailureAction.IGNORE)
+    disk_full_action: ActionSetting = ActionSetting(FailureAction.WARN_ONCE)
+    disk_error_action: ActionSetting = ActionSetting(FailureAction.WARN_ONCE)
+    remote_ending_action: ActionSetting = ActionSetting(FailureAction.RECONNECT)
+    generic_error_action: ActionSetting = ActionSetting(FailureAction.SYSLOG)
+    generic_warning_action: ActionSetting = ActionSetting(FailureAction.SYSLOG)
+    queue_error_action: ActionSetting = ActionSetting(FailureAction.STOP)
+    overflow_action: OverflowAction = OverflowAction.SYSLOG
+    startup_failure_action: ActionSetting = ActionSetting(FailureAction.WARN_ONCE_CONTINUE)
+    # audix: transport = tls
+    tls_ca_file: str | None = None
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+    tls_server_name: str | None = None   # default: remote_server
+    warnings: list[str] = field(default_factory=list, compare=False)
+
+    @property
+    def spool_path(self) -> str:
+        return self.queue_file or SPOOL_FILE
+
+    def action(self, name: str) -> ActionSetting:
+        return getattr(self, name + "_action")
+
+    def copy(self, **changes) -> "RemoteConfig":
+        return replace(self, **changes)
+
+
+class RemoteConfigError(Exception):
+    """The file cannot be used; the message is one line, as the reference logs it."""
+
+
+@dataclass(frozen=True)
+class _Line:
+    name: str
+    value: str
+    option: str | None
+    lineno: int
+
+
+def _split(text: str, lineno: int, file: str, warnings: list[str]) -> _Line | None:
+    tokens = [t for t in text.split(" ") if t]
+    if not tokens or tokens[0].startswith("#"):
+        return None
+    if len(tokens) < 2:
+        raise RemoteConfigError(f"Wrong number of arguments for line {lineno} in {file}")
+    if tokens[1] != "=":
+        raise RemoteConfigError(f"Missing equal sign for line {lineno} in {file}")
+    if len(tokens) < 3:
+        raise RemoteConfigError(f"Wrong number of arguments for line {lineno} in {file}")
+    if len(tokens) > 4:
+        warnings.append(f"Wrong number of arguments for line {lineno} in {file}")
+    return _Line(tokens[0], tokens[2], tokens[3] if len(tokens) > 3 else None, lineno)
+
+
+def _uint(ln: _Line, low: int, high: int) -> int:
+    if not ln.value.isdigit() or not ln.value.isascii():
+        raise RemoteConfigError(f"Value {ln.value} should only be numbers - line {ln.lineno}")
+    n = int(ln.value)
+    if n > 0xFFFFFFFFFFFFFFFF:
+        raise RemoteConfigError("Error converting string to a number (Numerical result out "
+                                f"of range) - line {ln.lineno}")
+    if low and n < low:
+        raise RemoteConfigError(f"Error - converted number ({ln.value}) is too small - "
+                                f"line {ln.lineno}")
+    if high and n > high:
+        raise RemoteConfigError(f"Error - converted number ({ln.value}) is too large - "
+                                f"line {ln.lineno}")
+    return n
+
+
+def _word(enum_cls, ln: _Line, allowed=None):
+    for member in enum_cls:
+        if (allowed is None or member in allowed) and member.value == ln.value.lower():
+            return member
+    raise RemoteConfigError(f"Option {ln.value} not found - line {ln.lineno}")
+
+
+def check_exe(path: str | None, lineno: int) -> None:
+    """An ``exec`` action's program: absolute, regular, root-owned, mode 0750."""
+    if path is None:
+        raise RemoteConfigError(f"Executable path needed for line {lineno}")
+    if not path.startswith("/"):
+        raise RemoteConfigError(f"Absolute path needed for {path} - line {lineno}")
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise RemoteConfigError(f"Unable to stat {path} ({e.strerror}) - line {lineno}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise RemoteConfigError(f"{path} is not a regular file - line {lineno}")
+    if st.st_uid != 0:
+        raise RemoteConfigError(f"{path} is not owned by root - line {lineno}")
+    if st.st_mode & 0o777 & ~0o005 != 0o750:
+        raise RemoteConfigError(f"{path} permissions should be 0750 - line {lineno}")
+
+
+_FAIL_WORDS = tuple(a for a in FailureAction if a is not FailureAction.RECONNECT)
+
+
+def _action(ln: _Line, allow_reconnect: bool = False) -> ActionSetting:
+    allowed = tuple(FailureAction) if allow_reconnect else _FAIL_WORDS
+    act = _word(FailureAction, ln, allowed)
+    if act is FailureAction.EXEC:
+        check_exe(ln.option, ln.lineno)
+        return ActionSetting(act, ln.option)
+    return ActionSetting(act)
+
+
+_TAKES_OPTION = {k + "_action" for k in ACTION_KEYS} | {"overflow_action"}
+_KRB5_KEYS = ("krb5_principal", "krb5_client_name", "krb5_key_file")
+_PATH_KEYS = ("tls_ca_file", "tls_cert_file", "tls_key_file")
+
+
+def _apply(cfg: RemoteConfig, ln: _Line, file: str) -> None:
+    key = ln.name.lower()
+    if key == "remote_server":
+        cfg.remote_server = ln.value
+    elif key == "port":
+        cfg.port = _uint(ln, 0, 65535)
+    elif key == "local_port":
+        cfg.local_port = 0 if ln.value.lower() == "any" else _uint(ln, 0, 65535)
+    elif key == "transport":
+        cfg.transport = _word(Transport, ln)
+    elif key == "mode":
+        cfg.mode = _word(Mode, ln)
+    elif key == "queue_file":
+        if not ln.value.startswith("/"):
+            raise RemoteConfigError(f"Absolute path needed for {ln.value} - line {ln.lineno}")
+        cfg.queue_file = ln.value
+    elif key == "queue_depth":
+        cfg.queue_depth = _uint(ln, 1, INT_MAX)
+    elif key == "format":
+        cfg.format = _word(Format, ln)
+    elif key in ("network_retry_time", "max_tries_per_record", "max_time_per_record"):
+        setattr(cfg, key, _uint(ln, 1, INT_MAX))
+    elif key == "heartbeat_timeout":
+        cfg.heartbeat_timeout = _uint(ln, 0, INT_MAX)
+    elif key == "enable_krb5":
+        if ln.value.lower() not in ("yes", "no"):
+            raise RemoteConfigError(f"Option {ln.value} not found - line {ln.lineno}")
+        if ln.value.lower() == "yes":
+            cfg.transport = Transport.KRB5
+    elif key in _KRB5_KEYS:
+        setattr(cfg, key, ln.value)
+    elif key == "overflow_action":
+        cfg.overflow_action = _word(OverflowAction, ln)
+    elif key.endswith("_action") and key[:-7] in ACTION_KEYS:
+        setattr(cfg, key, _action(ln, allow_reconnect=(key == "remote_ending_action")))
+    elif key in _PATH_KEYS:
+        if not ln.value.startswith("/"):
+            raise RemoteConfigError(f"Absolute path needed for {ln.value} - line {ln.lineno}")
+        setattr(cfg, key, ln.value)
+    elif key == "tls_server_name":
+        cfg.tls_server_name = ln.value
+    else:
+        raise RemoteConfigError(f'Unknown keyword "{ln.name}" in line {ln.lineno} of {file}')
+
+
+def _sanity(cfg: RemoteConfig) -> None:
+    if cfg.mode is Mode.FORWARD and cfg.format is not Format.MANAGED:
+        raise RemoteConfigError('"mode=forward" is valid only with "format=managed"')
+    if cfg.startup_failure_action.action in (FailureAction.RECONNECT, FailureAction.SUSPEND,
+                                             FailureAction.SINGLE, FailureAction.HALT,
+                                             FailureAction.STOP):
+        raise RemoteConfigError("startup_failure_action has invalid option")
+    if cfg.transport is Transport.KRB5:
+        raise RemoteConfigError("transport krb5 is not supported by audix (use transport = tls)")
+    if cfg.transport is Transport.TLS:
+        missing = [k for k in _PATH_KEYS if getattr(cfg, k) is None]
+        if missing:
+            raise RemoteConfigError(f'"transport=tls" needs {", ".join(missing)}')
+
+
+def parse_config(text: str, file: str = CONFIG_FILE) -> RemoteConfig:
+    """Parse the file's text (latin-1); RemoteConfigError on the first error."""
+    cfg = RemoteConfig()
+    for lineno, raw in enumerate(text.split("\n"), start=1):
+        ln = _split(raw.rstrip("\r"), lineno, file, cfg.warnings)
+        if ln is None:
+            continue
+        if ln.option is not None and ln.name.lower() not in _TAKES_OPTION:
+            raise RemoteConfigError(f'Keyword "{ln.name}" has invalid option "{ln.option}" '
+                                    f"in line {lineno} of {file}")
+        _apply(cfg, ln, file)
+    _sanity(cfg)
+    return cfg
+
+
+def load_config(path: str = CONFIG_FILE, check_owner: bool = True) -> RemoteConfig:
+    """Read and validate the file.  A missing file gives the defaults (with a
+    warning), as the reference.  ``check_owner``: refuse a file not owned by
+    root or world writable, as the reference."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        cfg = RemoteConfig()
+        cfg.warnings.append(f"Config file {path} doesn't exist, skipping")
+        return cfg
+    except OSError as e:
+        raise RemoteConfigError(f"Error opening {path} ({e.strerror})") from None
+    try:
+        st = os.fstat(fd)
+        if check_owner and st.st_uid != 0:
+            raise RemoteConfigError(f"Error - {path} isn't owned by root")
+        if check_owner and st.st_mode & stat.S_IWOTH:
+            raise RemoteConfigError(f"Error - {path} is world writable")
+        if not stat.S_ISREG(st.st_mode):
+            raise RemoteConfigError(f"Error - {path} is not a regular file")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            text = f.read().decode("latin-1")
+    finally:
+        os.close(fd)
+    return parse_config(text, path)
