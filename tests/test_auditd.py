@@ -1,0 +1,770 @@
+"""auditd on the real kernel (serialised by the ``kernel`` fixture), plus the
+pure parts of its command line and daemon records."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from audix.analysis.record import parse_record
+from audix.daemon import auditd_records as R
+from audix.daemon.cli import auditd as cli
+
+REF_AUDITD = "/usr/sbin/auditd"
+REF_AUSEARCH = "/usr/sbin/ausearch"
+REF_AUREPORT = "/usr/sbin/aureport"
+REF_AUDITCTL = "/usr/sbin/auditctl"
+
+LAUNCH = (
+    "import sys\n"
+    "from audix.daemon.cli.auditd import main, Environment\n"
+    "sys.exit(main(sys.argv[3:], Environment(pid_file=sys.argv[1], state_file=sys.argv[2],"
+    " use_syslog=False)))\n"
+)
+
+
+# --- pure ---------------------------------------------------------------------
+
+def test_usage_and_exit_codes():
+    err = io.StringIO()
+    assert cli.main(["-x"], cli.Environment(stderr=err, use_syslog=False)) == cli.EXIT_USAGE
+    assert "Usage: auditd [-f] [-l] [-n] [-s disable|enable|nochange]" in err.getvalue()
+    err = io.StringIO()
+    assert cli.main(["-s", "bogus"], cli.Environment(stderr=err)) == cli.EXIT_USAGE
+    assert "unknown startup mode 'bogus'" in err.getvalue()
+    assert cli.main(["extra"], cli.Environment(stderr=io.StringIO())) == cli.EXIT_USAGE
+
+
+def test_startup_state_prefixes():
+    assert cli.parse_args(["-s", "n"], io.StringIO()).startup == "nochange"
+    assert cli.parse_args(["--enable_state=dis"], io.StringIO()).startup == "disable"
+    a = cli.parse_args(["-fl", "-cdir"], io.StringIO())
+    assert a.foreground and a.allow_links and a.config_dir == "dir"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root (exit 4 otherwise)")
+def test_config_error_exits_6(tmp_path):
+    (tmp_path / "auditd.conf").write_text("space_left = 1\nadmin_space_left = 5\n")
+    os.chmod(tmp_path / "auditd.conf", 0o640)
+    err = io.StringIO()
+    rc = cli.main(["-f", "-c", str(tmp_path)], cli.Environment(stderr=err, use_syslog=False))
+    assert rc == cli.EXIT_CONFIG
+    assert "Error - space_left(1) must be larger than admin_space_left(5)" in err.getvalue()
+
+
+def test_daemon_record_texts():
+    me = R.SelfInfo(pid=10, uid=0, auid=R.UNSET, ses=R.UNSET, subj=None, kernel="6.1.0")
+    assert R.start_text(me, "raw") == ("op=start ver=3.0.9 format=raw kernel=6.1.0 "
+                                       "auid=4294967295 pid=10 uid=0 ses=4294967295 res=success")
+    assert R.abort_text(me, "set-pid") == ("op=set-pid auid=4294967295 pid=10 uid=0 "
+                                           "ses=4294967295 res=failed")
+    gone = R.Sender(auid=0, pid=999999999)
+    assert R.signal_text("terminate", gone, "success") == (
+        "op=terminate auid=0 uid=4294967295 ses=4294967295 pid=999999999 res=success")
+    assert R.reconfig_text(R.Sender(0, 5)) == (
+        "op=reconfigure state=changed auid=0 pid=5 subj=? res=success")
+    s = R.DaemonSerials()
+    first = s.next()
+    assert 0 <= first < 10000 and s.next() == first + 1
+    assert R.stamp(7, 1700000000.0421) == "audit(1700000000.042:7)"
+
+
+# --- kernel -------------------------------------------------------------------
+
+def write_conf(d, log_dir, **extra):
+    d.mkdir(exist_ok=True)
+    log_dir.mkdir(exist_ok=True)
+    keys = dict(log_file=f"{log_dir}/audit.log", log_format="RAW", flush="INCREMENTAL_ASYNC",
+                freq="50", max_log_file="8", num_logs="5", max_log_file_action="ROTATE",
+                space_left="75", admin_space_left="50", space_left_action="IGNORE",
+                admin_space_left_action="IGNORE", disk_full_action="IGNORE",
+                disk_error_action="SYSLOG", plugin_dir=f"{d}/plugins.d", q_depth="20000",
+                priority_boost="0")
+    keys.update(extra)
+    (d / "auditd.conf").write_text("".join(f"{k} = {v}\n" for k, v in keys.items()))
+    os.chmod(d / "auditd.conf", 0o640)
+    (d / "plugins.d").mkdir(exist_ok=True)
+
+
+class Daemon:
+    def __init__(self, tmp_path, conf_dir, name="d", startup="nochange"):
+        self.pid_file = str(tmp_path / f"{name}.pid")
+        self.state_file = str(tmp_path / f"{name}.state")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", LAUNCH, self.pid_file, self.state_file, "-n", "-s", startup,
+             "-c", str(conf_dir)], stderr=subprocess.PIPE)
+
+    def wait_registered(self, nl, timeout=15):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if nl.get_status().pid == self.proc.pid:
+                return
+            if self.proc.poll() is not None:
+                raise AssertionError(f"daemon exited {self.proc.returncode}: "
+                                     f"{self.proc.stderr.read().decode()}")
+            time.sleep(0.05)
+        raise AssertionError("daemon did not register")
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+@pytest.fixture
+def audit_on(kernel, clean_status, clean_rules):
+    if kernel.get_status().enabled == 0:
+        kernel.set_status(enabled=1)
+    if kernel.get_status().pid:
+        pytest.skip("another audit daemon is registered")
+    return kernel
+
+
+def auditctl(*args):
+    subprocess.run([REF_AUDITCTL, *args], check=True, capture_output=True)
+
+
+def log_lines(log_dir):
+    names = sorted((f for f in os.listdir(log_dir) if f.startswith("audit.log")),
+                   key=lambda f: -int(f.rsplit(".", 1)[1]) if f[-1].isdigit() else 0)
+    out = []
+    for f in names:
+        data = open(os.path.join(log_dir, f), "rb").read().decode("latin-1")
+        assert data == "" or data.endswith("\n"), f"{f} ends with a partial line"
+        out.extend(x for x in data.split("\n") if x)
+    return out
+
+
+def do_opens(path, n):
+    for _ in range(n):
+        fd = os.open(path, os.O_RDONLY)
+        os.close(fd)
+
+
+
+
+@pytest.mark.kernel
+def test_daemon_lifecycle_signals_and_refusal(audit_on, tmp_path):
+    conf, logd = tmp_path / "conf", tmp_path / "log"
+    write_conf(conf, logd)
+    target = tmp_path / "watched"
+    target.write_text("x")
+    d = Daemon(tmp_path, conf)
+    try:
+        d.wait_registered(audit_on)
+        assert open(d.pid_file).read() == f"{d.proc.pid}\n"
+        # a second daemon is refused with a clear line, and leaves the first alone
+        second = Daemon(tmp_path, conf, name="second")
+        assert second.proc.wait(30) == 1
+        assert b"registered" in second.proc.stderr.read()
+        assert audit_on.get_status().pid == d.proc.pid
+        auditctl("-w", str(target), "-p", "r", "-k", "h7life")
+        do_opens(str(target), 5)
+        d.signal(signal.SIGUSR1)
+        time.sleep(0.5)
+        d.signal(signal.SIGCONT)
+        time.sleep(0.5)
+        assert "plugin queue size = 20000" in open(d.state_file).read()
+        do_opens(str(target), 3)
+        auditctl("-W", str(target), "-p", "r", "-k", "h7life")
+    finally:
+        rc = d.stop()
+    assert rc == 0
+    assert audit_on.get_status().pid == 0
+    assert not os.path.exists(d.pid_file)
+    rotated = (logd / "audit.log.1").read_bytes().decode("latin-1").split("\n")
+    current = (logd / "audit.log").read_bytes().decode("latin-1").split("\n")
+    assert rotated[0].startswith("type=DAEMON_START ")
+    assert current[0].startswith("type=DAEMON_ROTATE ") and "op=rotate-logs" in current[0]
+    assert f"pid={os.getpid()}" in current[0]
+    assert current[-2].startswith("type=DAEMON_END ") and "op=terminate" in current[-2]
+    lines = log_lines(logd)
+    keyed = [l for l in lines if 'key="h7life"' in l and l.startswith("type=SYSCALL")]
+    assert len(keyed) == 8
+    # the reference ausearch reads our log the same way
+    if os.path.exists(REF_AUSEARCH):
+        out = subprocess.run([REF_AUSEARCH, "-if", str(logd / "audit.log.1"), "-k", "h7life",
+                              "--raw"], capture_output=True)
+        got = [l for l in out.stdout.decode("latin-1").split("\n") if l]
+        ours = log_lines_file(logd / "audit.log.1")
+        ids = {parse_record(l).event_id for l in ours if 'key="h7life"' in l}
+        assert got == [l for l in ours if parse_record(l).event_id in ids]
+
+
+def log_lines_file(path):
+    return [x for x in open(path, "rb").read().decode("latin-1").split("\n") if x]
+
+
+@pytest.mark.kernel
+def test_sighup_changes_format(audit_on, tmp_path):
+    conf, logd = tmp_path / "conf", tmp_path / "log"
+    write_conf(conf, logd)
+    target = tmp_path / "watched"
+    target.write_text("x")
+    d = Daemon(tmp_path, conf)
+    try:
+        d.wait_registered(audit_on)
+        auditctl("-w", str(target), "-p", "r", "-k", "h7hup")
+        do_opens(str(target), 2)
+        # a bad configuration is refused: no DAEMON_CONFIG, the daemon goes on
+        write_conf(conf, logd, log_format="BOGUS")
+        d.signal(signal.SIGHUP)
+        time.sleep(1)
+        assert d.proc.poll() is None
+        assert b"DAEMON_CONFIG" not in (logd / "audit.log").read_bytes()
+        write_conf(conf, logd, log_format="ENRICHED")
+        d.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and b"DAEMON_CONFIG" not in (logd / "audit.log").read_bytes():
+            time.sleep(0.1)
+        do_opens(str(target), 2)
+        auditctl("-W", str(target), "-p", "r", "-k", "h7hup")
+    finally:
+        assert d.stop() == 0
+    lines = log_lines(logd)
+    cfg_at = next(i for i, l in enumerate(lines) if l.startswith("type=DAEMON_CONFIG "))
+    assert "op=reconfigure state=changed" in lines[cfg_at]
+    before = [l for l in lines[:cfg_at] if 'key="h7hup"' in l]
+    after = [l for l in lines[cfg_at + 1:] if 'key="h7hup"' in l and l.startswith("type=SYSCALL")]
+    assert before and all("\x1d" not in l for l in before)
+    assert len(after) == 2 and all("\x1dARCH=x86_64 SYSCALL=openat" in l for l in after)
+
+
+@pytest.mark.kernel
+def test_rotation_under_load_loses_nothing(audit_on, tmp_path):
+    conf, logd = tmp_path / "conf", tmp_path / "log"
+    write_conf(conf, logd, max_log_file="1", num_logs="50")
+    target = tmp_path / "watched"
+    target.write_text("x")
+    first, step, signals = 2500, 500, 6
+    n = first + step * signals
+    d = Daemon(tmp_path, conf)
+    try:
+        d.wait_registered(audit_on)
+        lost0 = audit_on.get_status().lost
+        auditctl("-w", str(target), "-p", "r", "-k", "h7rot")
+        do_opens(str(target), first)  # ~2 MB: rotations by size
+
+        def rotations():
+            return sum(open(logd / f, "rb").read().count(b"type=DAEMON_ROTATE ")
+                       for f in os.listdir(logd))
+        for k in range(signals):
+            do_opens(str(target), step)
+            d.signal(signal.SIGUSR1)  # extra rotations in the middle of the load
+            # signals of one kind coalesce: let each one be seen before the next
+            assert wait_for(lambda: rotations() == k + 1, 20)
+        auditctl("-W", str(target), "-p", "r", "-k", "h7rot")
+        lost1 = audit_on.get_status().lost
+    finally:
+        assert d.stop() == 0
+    assert lost1 == lost0
+    lines = log_lines(logd)
+    for line in lines:
+        parse_record(line)
+    keyed = [l for l in lines if l.startswith("type=SYSCALL") and 'key="h7rot"' in l]
+    assert len(keyed) == n
+    rotated = [f for f in os.listdir(logd) if f.startswith("audit.log.")]
+    firsts = [open(logd / f, "rb").readline() for f in rotated + ["audit.log"]]
+    by_signal = sum(1 for x in firsts if x.startswith(b"type=DAEMON_ROTATE "))
+    assert by_signal == signals
+    assert len(rotated) - by_signal >= 1  # and at least one rotation by size
+    assert sum(1 for l in lines if l.startswith("type=DAEMON_ROTATE ")) == signals
+
+
+@pytest.mark.kernel
+def test_sigkill_then_restart_appends_cleanly(audit_on, tmp_path):
+    conf, logd = tmp_path / "conf", tmp_path / "log"
+    write_conf(conf, logd)
+    target = tmp_path / "watched"
+    target.write_text("x")
+    d = Daemon(tmp_path, conf)
+    try:
+        d.wait_registered(audit_on)
+        auditctl("-w", str(target), "-p", "r", "-k", "h7kill")
+        do_opens(str(target), 200)
+        time.sleep(0.3)
+        d.proc.kill()
+        d.proc.wait()
+        do_opens(str(target), 10)
+        d2 = Daemon(tmp_path, conf, name="d2")
+        try:
+            d2.wait_registered(audit_on)
+            do_opens(str(target), 10)
+            auditctl("-W", str(target), "-p", "r", "-k", "h7kill")
+        finally:
+            assert d2.stop() == 0
+    finally:
+        d.stop()
+    data = (logd / "audit.log").read_bytes().decode("latin-1")
+    assert data.endswith("\n")
+    lines = log_lines(logd)
+    for line in lines:
+        parse_record(line)
+    assert sum(1 for l in lines if l.startswith("type=DAEMON_START ")) == 2
+    assert lines[-1].startswith("type=DAEMON_END ")
+    starts = [i for i, l in enumerate(lines) if l.startswith("type=DAEMON_START ")]
+    keyed_after = [l for l in lines[starts[1]:] if 'key="h7kill"' in l and "SYSCALL" in l[:13]]
+    assert len(keyed_after) >= 10
+
+
+# --- the same workload under the reference daemon and under ours ---------------
+
+WORKLOAD = r"""
+import os, sys
+d = sys.argv[1]
+for i in range(7):
+    fd = os.open(d + "/watched", os.O_RDONLY); os.close(fd)
+for i in range(3):
+    with open(d + "/watched", "a") as f:
+        f.write("x")
+os.mkdir(d + "/sub"); os.rmdir(d + "/sub")
+try:
+    os.open(d + "/missing", os.O_RDONLY)
+except FileNotFoundError:
+    pass
+"""
+
+VOLATILE = {"pid", "ppid", "ses", "a0", "a1", "a2", "a3", "exit", "inode", "dev", "msg",
+            "item", "items", "tty", "proctitle", "cap_fp", "cap_fi", "cap_fe", "cap_fver",
+            "cap_frootid", "mode", "ouid", "ogid", "rdev"}
+
+
+def normalized_events(out: str) -> list[tuple]:
+    """ausearch -i output -> per event, its records' stable fields."""
+    events = []
+    for block in out.split("----\n"):
+        recs = []
+        for line in block.split("\n"):
+            if not line.startswith("type="):
+                continue
+            head, _, body = line.partition(" : ")
+            kept = tuple(tok for tok in body.split(" ")
+                         if "=" in tok and tok.split("=", 1)[0] not in VOLATILE)
+            recs.append((head.split(" ", 1)[0], kept))
+        if recs:
+            events.append(tuple(recs))
+    return events
+
+
+def run_workload_under(daemon_cmd, nl, tmp_path, name, log_format):
+    conf, logd = tmp_path / f"{name}-conf", tmp_path / f"{name}-log"
+    write_conf(conf, logd, log_format=log_format)
+    work = tmp_path / f"{name}-work"
+    work.mkdir()
+    (work / "watched").write_text("x")
+    proc = subprocess.Popen(daemon_cmd + ["-n", "-s", "nochange", "-c", str(conf)],
+                            stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 15
+        while nl.get_status().pid != proc.pid:
+            assert proc.poll() is None and time.monotonic() < deadline, "daemon did not start"
+            time.sleep(0.05)
+        auditctl("-w", str(work / "watched"), "-p", "rwa", "-k", "h7cmp_file")
+        auditctl("-a", "always,exit", "-F", "arch=b64", "-S", "mkdir,rmdir", "-F",
+                 f"dir={work}", "-k", "h7cmp_dir")
+        auditctl("-a", "always,exit", "-F", "arch=b64", "-S", "openat", "-F", "success=0",
+                 "-F", f"dir={work}", "-k", "h7cmp_fail")
+        subprocess.run([sys.executable, "-c", WORKLOAD, str(work)], check=True)
+        auditctl("-W", str(work / "watched"), "-p", "rwa", "-k", "h7cmp_file")
+        auditctl("-d", "always,exit", "-F", "arch=b64", "-S", "mkdir,rmdir", "-F",
+                 f"dir={work}", "-k", "h7cmp_dir")
+        auditctl("-d", "always,exit", "-F", "arch=b64", "-S", "openat", "-F", "success=0",
+                 "-F", f"dir={work}", "-k", "h7cmp_fail")
+        time.sleep(0.3)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    return logd / "audit.log", work
+
+
+@pytest.mark.kernel
+@pytest.mark.reference
+@pytest.mark.skipif(not (os.path.exists(REF_AUDITD) and os.path.exists(REF_AUSEARCH)),
+                    reason="reference auditd/ausearch not installed")
+@pytest.mark.parametrize("log_format", ["RAW", "ENRICHED"])
+def test_reference_tools_agree_on_both_daemons_logs(audit_on, tmp_path, log_format):
+    ours_cmd = [sys.executable, "-c", LAUNCH, str(tmp_path / "o.pid"), str(tmp_path / "o.state")]
+    ref_log, ref_work = run_workload_under([REF_AUDITD], audit_on, tmp_path, "ref", log_format)
+    our_log, our_work = run_workload_under(ours_cmd, audit_on, tmp_path, "ours", log_format)
+    env = dict(os.environ, TZ="UTC", LC_ALL="C")
+
+    def tool(cmd, log, work):
+        out = subprocess.run(cmd + ["-if", str(log)], capture_output=True, env=env)
+        text = out.stdout.decode("latin-1")
+        return out.returncode, text.replace(str(work), "WORK")
+
+    for key in ("h7cmp_file", "h7cmp_dir", "h7cmp_fail"):
+        ref = tool([REF_AUSEARCH, "-k", key, "-i"], ref_log, ref_work)
+        ours = tool([REF_AUSEARCH, "-k", key, "-i"], our_log, our_work)
+        assert ref[0] == ours[0] == 0
+        assert normalized_events(ref[1]), f"no {key} events under the reference daemon"
+        assert normalized_events(ours[1]) == normalized_events(ref[1])
+    if log_format == "ENRICHED":
+        # the interpreted part of every record of those events is the reference's
+        def enriched(log, work):
+            out = tool([REF_AUSEARCH, "-k", "h7cmp_file", "-k", "h7cmp_dir", "-k", "h7cmp_fail",
+                        "--raw"], log, work)[1]
+            return [(parse_record(l).type_name, parse_record(l).enriched)
+                    for l in out.split("\n") if l]
+        ref_e = enriched(ref_log, ref_work)
+        assert any(e for _, e in ref_e)
+        assert enriched(our_log, our_work) == ref_e
+    ref = tool([REF_AUREPORT, "-k", "--summary"], ref_log, ref_work)[1]
+    ours = tool([REF_AUREPORT, "-k", "--summary"], our_log, our_work)[1]
+    pick = lambda t: sorted(l for l in t.split("\n") if "h7cmp_" in l)
+    assert pick(ours) == pick(ref) and len(pick(ref)) == 3
+    # every line of our log is one the reference tools parse, in the same form
+    for line in our_log.read_bytes().decode("latin-1").split("\n"):
+        if line:
+            assert ("\x1d" in line) == (log_format == "ENRICHED" and any(
+                f in line for f in (" uid=", " auid=", " arch=", " saddr=", " ouid=")))
+
+
+@pytest.fixture
+def small_fs(tmp_path):
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k,mode=0700", "audix-test",
+                        str(mnt)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount tmpfs: {r.stderr.decode().strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
+
+
+def wait_for(pred, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.kernel
+def test_disk_full_suspends_then_usr2_resumes(audit_on, tmp_path, small_fs):
+    conf = tmp_path / "conf"
+    write_conf(conf, small_fs, space_left="1", admin_space_left="0",
+               disk_full_action="SUSPEND", num_logs="0")
+    target = tmp_path / "watched"
+    target.write_text("x")
+    d = Daemon(tmp_path, conf)
+    try:
+        d.wait_registered(audit_on)
+        auditctl("-w", str(target), "-p", "r", "-k", "h7full")
+        do_opens(str(target), 4000)
+        d.signal(signal.SIGCONT)
+        assert wait_for(lambda: os.path.exists(d.state_file)
+                        and "logging suspended = yes" in open(d.state_file).read())
+        full_size = os.path.getsize(small_fs / "audit.log")
+        do_opens(str(target), 50)
+        time.sleep(0.5)
+        assert os.path.getsize(small_fs / "audit.log") == full_size  # suspended: no writes
+        os.unlink(small_fs / "audit.log")  # the administrator makes room
+        d.signal(signal.SIGUSR2)
+        assert wait_for(lambda: (small_fs / "audit.log").exists()
+                        and b"DAEMON_RESUME" in (small_fs / "audit.log").read_bytes())
+        do_opens(str(target), 5)
+        auditctl("-W", str(target), "-p", "r", "-k", "h7full")
+    finally:
+        assert d.stop() == 0
+    lines = log_lines(small_fs)
+    assert lines[0].startswith("type=DAEMON_RESUME ") and "op=resume-logging" in lines[0]
+    assert lines[-1].startswith("type=DAEMON_END ")
+    assert len([l for l in lines if 'key="h7full"' in l and l.startswith("type=SYSCALL")]) == 5
+
+
+# --- the daemon against a fake kernel ----------------------------------------------
+
+class FakeStatus:
+    def __init__(self, pid=0, enabled=1):
+        self.pid, self.enabled, self.lost = pid, enabled, 0
+
+
+class FakeNetlink:
+    """Enough of AuditNetlink for start-up paths (no records)."""
+
+    registered_pid = 0
+    refuse_with = None
+
+    def __init__(self):
+        self.enabled_set = []
+
+    def get_status(self):
+        return FakeStatus(FakeNetlink.registered_pid)
+
+    def set_status(self, **kw):
+        assert kw.get("enabled") != 2
+        self.enabled_set.append(kw)
+
+    def register_daemon(self, pid=None):
+        if FakeNetlink.refuse_with:
+            from audix.daemon.errors import AuditError
+            raise AuditError(FakeNetlink.refuse_with, "set status")
+
+    def unregister_daemon(self):
+        pass
+
+    def read_available(self, limit=None):
+        return []
+
+    def close(self):
+        pass
+
+
+def _fake_daemon(tmp_path, monkeypatch, registered_pid=0, refuse_with=None):
+    from audix.daemon.auditd_daemon import AuditDaemon, DaemonOptions
+    from audix.daemon.config import DaemonConfig, LogFormat
+    monkeypatch.setattr(FakeNetlink, "registered_pid", registered_pid)
+    monkeypatch.setattr(FakeNetlink, "refuse_with", refuse_with)
+    (tmp_path / "log").mkdir()
+    cfg = DaemonConfig(log_file=str(tmp_path / "log" / "audit.log"), log_format=LogFormat.RAW,
+                       priority_boost=0)
+    logged = []
+
+    class Acts:
+        def log(self, level, text):
+            logged.append(text)
+
+    opts = DaemonOptions(pid_file=str(tmp_path / "pid"), state_file=str(tmp_path / "state"),
+                         startup="nochange")
+    return AuditDaemon(cfg, opts, Acts(), FakeNetlink), cfg, logged
+
+
+def test_refuses_before_writing_when_a_live_daemon_is_registered(tmp_path, monkeypatch):
+    from audix.daemon.auditd_daemon import StartupError
+    d, cfg, _ = _fake_daemon(tmp_path, monkeypatch, registered_pid=os.getppid())
+    with pytest.raises(StartupError, match=f"pid {os.getppid()}"):
+        d.start()
+    assert not os.path.exists(cfg.log_file)
+
+
+def test_registration_refused_by_kernel_writes_daemon_abort(tmp_path, monkeypatch):
+    import errno as errno_mod
+    from audix.daemon.auditd_daemon import StartupError
+    d, cfg, _ = _fake_daemon(tmp_path, monkeypatch, refuse_with=errno_mod.EEXIST)
+    with pytest.raises(StartupError, match="Unable to set audit pid"):
+        d.start()
+    lines = open(cfg.log_file).read().split("\n")
+    assert lines[0].startswith("type=DAEMON_START ") and "format=raw" in lines[0]
+    assert lines[1].startswith("type=DAEMON_ABORT ") and "op=set-pid" in lines[1]
+    assert lines[1].endswith(" res=failed")
+    assert not os.path.exists(tmp_path / "pid")
+
+
+@pytest.mark.kernel
+def test_foreground_writes_records_to_stdout_and_no_log(audit_on, tmp_path):
+    conf, logd = tmp_path / "conf", tmp_path / "log"
+    write_conf(conf, logd)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LAUNCH, str(tmp_path / "f.pid"), str(tmp_path / "f.state"),
+         "-f", "-s", "nochange", "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert wait_for(lambda: audit_on.get_status().pid == proc.pid, 15)
+        audit_on.send_user_message("h7 foreground test")
+        time.sleep(0.3)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    lines = [l for l in out.decode("latin-1").split("\n") if l]
+    assert lines[0].startswith("type=DAEMON_START ") and lines[-1].startswith("type=DAEMON_END ")
+    assert any(l.startswith("type=USER ") and "h7 foreground test" in l for l in lines)
+    assert not (logd / "audit.log").exists()
+    assert b"Config file " in err and b"opened for parsing" in err
+
+
+# --- remote clients (tcp_listen_port), without the kernel ------------------------
+
+LAUNCH_FAKE_KERNEL = (
+    "import sys\n"
+    "from audix.daemon.cli.auditd import main, Environment\n"
+    "class Status:\n"
+    "    pid = 0; enabled = 1; lost = 0\n"
+    "class NoKernel:\n"
+    "    def get_status(self): return Status()\n"
+    "    def signal_info(self):\n"
+    "        import os\n"
+    "        from audix.daemon.netlink import SignalInfo\n"
+    "        return SignalInfo(0, os.getppid(), '')\n"
+    "    def close(self): pass\n"
+    "sys.exit(main(sys.argv[3:], Environment(pid_file=sys.argv[1], state_file=sys.argv[2],"
+    " use_syslog=False, netlink_factory=NoKernel)))\n"
+)
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_remote_client_records_are_written_and_acked(tmp_path):
+    import socket
+    import struct
+    from audix.daemon.remote.protocol import MessageType, encode_record
+    port = _free_port()
+    conf, logd = tmp_path / "conf", tmp_path / "log"
+    write_conf(conf, logd, local_events="no", tcp_listen_port=str(port))
+    proc = subprocess.Popen([sys.executable, "-c", LAUNCH_FAKE_KERNEL, str(tmp_path / "r.pid"),
+                             str(tmp_path / "r.state"), "-n", "-c", str(conf)],
+                            stderr=subprocess.PIPE)
+    line = "node=remote1 type=USER msg=audit(1700000000.123:77): pid=1 uid=0 msg='hello there'"
+    try:
+        sock = None
+        deadline = time.monotonic() + 15
+        while sock is None:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            try:
+                sock = socket.create_connection(("127.0.0.1", port), timeout=2)
+            except OSError:
+                assert time.monotonic() < deadline, "listener did not come up"
+                time.sleep(0.1)
+        with sock:
+            sock.sendall(encode_record(7, line))
+            reply = b""
+            while len(reply) < 16:
+                chunk = sock.recv(16 - len(reply))
+                assert chunk, "connection closed before the ACK"
+                reply += chunk
+            magic, _hv, _mv, rtype, length, seq = struct.unpack("<IBBIHI", reply)
+            assert (rtype, seq) == (MessageType.ACK, 7)
+        time.sleep(0.3)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    lines = log_lines(logd)
+    assert lines[0].startswith("type=DAEMON_START ")
+    assert line in lines
+    assert any(l.startswith("type=DAEMON_ACCEPT ") for l in lines)
+    assert lines[-1].startswith("type=DAEMON_END ")
+    assert lines.index(line) < len(lines) - 1
+
+
+LAUNCH_WITH_DISPATCHER = LAUNCH_FAKE_KERNEL.replace(
+    "sys.exit(main(",
+    "class Recorder:\n"
+    "    def __init__(self, cfg, log): self.out = open(sys.argv[2] + '.dispatched', 'w')\n"
+    "    def dispatch(self, records):\n"
+    "        for t, text, line in records: self.out.write(f'{t}|{text}|{line}\\n')\n"
+    "        self.out.flush()\n"
+    "    def reconfigure(self, cfg): self.out.write('reconfigure\\n')\n"
+    "    def stop(self): self.out.write('stop\\n'); self.out.close()\n"
+    "sys.exit(main(").replace("netlink_factory=NoKernel)", "netlink_factory=NoKernel, "
+                              "dispatcher_factory=Recorder)")
+
+
+def test_dispatcher_gets_daemon_and_network_records(tmp_path):
+    import socket
+    from audix.daemon.remote.protocol import encode_record
+    port = _free_port()
+    conf, logd = tmp_path / "conf", tmp_path / "log"
+    write_conf(conf, logd, local_events="no", tcp_listen_port=str(port),
+               distribute_network="yes", log_format="ENRICHED")
+    state = tmp_path / "r.state"
+    proc = subprocess.Popen([sys.executable, "-c", LAUNCH_WITH_DISPATCHER, str(tmp_path / "r.pid"),
+                             str(state), "-n", "-c", str(conf)], stderr=subprocess.PIPE)
+    line = "node=h2 type=USER msg=audit(1700000000.123:78): pid=1 uid=0 msg='x'"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            try:
+                sock = socket.create_connection(("127.0.0.1", port), timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        with sock:
+            sock.sendall(encode_record(1, line))
+            assert len(sock.recv(16)) == 16
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    got = open(str(state) + ".dispatched").read().split("\n")
+    assert got[0].startswith("1200|audit(") and "|type=DAEMON_START " in got[0]
+    assert "\x1dAUID=" in got[0]  # the line as logged (ENRICHED)
+    assert f"1005|None|{line}" in got
+    assert "reconfigure" in got and got[-2] == "stop"
+    assert got[-3].startswith("1201|audit(")  # DAEMON_END, then stop
+    assert not any(x.startswith("1203|") for x in got)  # DAEMON_CONFIG is not dispatched
+
+
+def test_kernel_batches_reach_the_dispatcher_with_eoe(tmp_path, monkeypatch):
+    import struct
+    from audix.daemon.auditd_daemon import AuditDaemon, DaemonOptions
+    from audix.daemon.config import DaemonConfig, LogFormat
+    monkeypatch.setattr(FakeNetlink, "registered_pid", 0)
+    monkeypatch.setattr(FakeNetlink, "refuse_with", None)
+    (tmp_path / "log").mkdir()
+    cfg = DaemonConfig(log_file=str(tmp_path / "log" / "audit.log"), log_format=LogFormat.RAW,
+                       priority_boost=0)
+    seen = []
+
+    class Recorder:
+        def __init__(self, cfg, log):
+            pass
+
+        def dispatch(self, records):
+            seen.extend(records)
+
+        def reconfigure(self, cfg):
+            pass
+
+        def stop(self):
+            seen.append("stop")
+
+    class Acts:
+        def log(self, level, text):
+            pass
+
+    opts = DaemonOptions(pid_file=None, state_file=str(tmp_path / "state"), startup="nochange")
+    d = AuditDaemon(cfg, opts, Acts(), FakeNetlink, Recorder)
+    d.start()
+
+    def gram(t, text):
+        body = text.encode()
+        return struct.pack("=IHHII", 16 + len(body), t, 0, 0, 0) + body
+    d._handle([gram(1300, "audit(5.000:9): arch=c000003e syscall=2"),
+               gram(1320, "audit(5.000:9): ")])
+    d.writer.close()
+    d.close_sockets()
+    assert [t for t, _, _ in seen[:1]] == [1200]  # DAEMON_START
+    assert seen[1] == (1300, "audit(5.000:9): arch=c000003e syscall=2",
+                       "type=SYSCALL msg=audit(5.000:9): arch=c000003e syscall=2")
+    assert seen[2] == (1320, "audit(5.000:9): ", "type=EOE msg=audit(5.000:9):")
+    assert seen[-1] == "stop"
+    log = open(cfg.log_file).read()
+    assert "type=SYSCALL" in log and "type=EOE" not in log
+
+
+@pytest.mark.kernel
+def test_startup_state_enable_turns_auditing_on(audit_on, tmp_path):
+    audit_on.set_status(enabled=0)  # clean_status (through audit_on) restores it
+    conf, logd = tmp_path / "conf", tmp_path / "log"
+    write_conf(conf, logd)
+    d = Daemon(tmp_path, conf, startup="enable")
+    try:
+        d.wait_registered(audit_on)
+        assert audit_on.get_status().enabled == 1
+    finally:
+        assert d.stop() == 0
+    assert log_lines(logd)[0].startswith("type=DAEMON_START ")
