@@ -18,6 +18,8 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, TextIO
 
+from audix.analysis.cli.pipes import broken_pipe_exit
+
 from ..errors import AuditError
 from ..netlink import AUDIT_USER, AuditNetlink
 from ..rules import Rule
@@ -537,6 +539,8 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr:
         env = ParseEnv(features=ex.features_bitmap)
     try:
         return _run(args, io_, ex, env, is_root)
+    except BrokenPipeError:
+        return broken_pipe_exit()
     except AuditError:
         return 255
     except SystemExit as exc:
