@@ -311,8 +311,8 @@ class AuditDaemon:
             self._log(syslog.LOG_ERR, f"event dispatcher error: {exc!r}")
 
     def _dispatch_kernel(self, batch: list) -> None:
-        if self.dispatcher is None:
-            return
+        if self.dispatcher is None or not getattr(self.dispatcher, "active", True):
+            return  # no plugin runs: don't format lines for nobody
         fmt = self.formatter.format
         out = []
         for rec in batch:
@@ -377,8 +377,9 @@ class AuditDaemon:
         except OSError as exc:
             self._log(syslog.LOG_ERR, f"Cannot read the audit netlink socket ({exc})")
             return
-        recvfrom = sock.recvfrom
-        flags = socket.MSG_DONTWAIT
+        from .netlink import DatagramReader
+
+        reader = DatagramReader(sock)
         select_ = select.select
         try:
             while not self._stop.is_set():
@@ -388,22 +389,13 @@ class AuditDaemon:
                     continue
                 if not ready:
                     continue
-                batch: list[bytes] = []
-                append = batch.append
-                while len(batch) < BATCH_LIMIT:
-                    try:
-                        data, addr = recvfrom(RECV_SIZE, flags)
-                    except BlockingIOError:
-                        break
-                    except OSError as exc:
-                        if exc.errno == errno.ENOBUFS:
-                            self.overruns += 1
-                            continue
-                        self._log(syslog.LOG_ERR,
-                                  f"Error receiving audit netlink packet ({exc.strerror})")
-                        break
-                    if addr[0] == 0 and len(data) >= 16:
-                        append(data)
+                try:
+                    batch = reader.read_datagrams(BATCH_LIMIT)
+                except AuditError as exc:
+                    batch = []
+                    self._log(syslog.LOG_ERR,
+                              f"Error receiving audit netlink packet ({os.strerror(exc.errno)})")
+                self.overruns = reader.overruns
                 if batch:
                     self.records_read += len(batch)
                     queue.put_records(batch)

@@ -15,10 +15,12 @@ Two ways to receive records:
 Control requests are encoded, and the kernel's acks and replies decoded,
 through pyroute2 (the AUDIT family is declared in
 :mod:`audix.daemon.netlink_marshal`).  Both record paths bypass any generic
-marshalling: one datagram is one record,
-the 16-byte header is unpacked and the payload sliced (the unicast path
-sets ``nlmsg_len`` 16 bytes short, so the datagram length is trusted).
-Packets whose sender port id is not 0 (the kernel) are dropped.
+marshalling and share one read loop, :class:`DatagramReader` (which the
+daemon's reader thread and autrace use directly on their own sockets): one
+datagram is one record, the 16-byte header is unpacked and the payload
+sliced (the unicast path sets ``nlmsg_len`` 16 bytes short, so the datagram
+length is trusted).  Packets whose sender port id is not 0 (the kernel) are
+dropped.
 
 Measured on the development VM (2 shared cores, load ~4, kernel 6.18) with
 ``python -m audix.daemon.netlink_bench 20000``: a MulticastReader drains a
@@ -190,7 +192,9 @@ def _open_socket(groups: int = 0) -> socket.socket:
     return sock
 
 
-def _set_rcvbuf(sock: socket.socket, size: int) -> None:
+def set_receive_buffer(sock: socket.socket, size: int) -> None:
+    """Make the socket's receive buffer ``size`` bytes (SO_RCVBUFFORCE as root,
+    else SO_RCVBUF, capped by the kernel; failures are ignored)."""
     try:
         sock.setsockopt(socket.SOL_SOCKET, 33, size)  # SO_RCVBUFFORCE (root)
     except OSError:
@@ -200,23 +204,41 @@ def _set_rcvbuf(sock: socket.socket, size: int) -> None:
             pass
 
 
-class _RecordStream:
-    """Shared fast path: datagrams -> RawRecord, kernel senders only."""
+# -- the shared datagram read path ----------------------------------------------
+class DatagramReader:
+    """Every datagram the kernel has queued on a netlink socket, read without blocking.
 
-    _sock: socket.socket
-    overruns: int = 0
+    The one read path of audix's record consumers (:class:`AuditNetlink`,
+    :class:`MulticastReader`, the daemon's reader thread, autrace): one
+    ``recvfrom`` per datagram (one datagram is one record) until EAGAIN or
+    ``max_count``.  Datagrams not sent by the kernel (sender port id != 0)
+    or shorter than a netlink header are dropped.  ENOBUFS (the kernel
+    dropped records because the receive buffer was full) is counted in
+    :attr:`overruns` and reading goes on.  Any other error raises
+    :class:`AuditError`, unless datagrams were already read: then the batch
+    ends early and a persisting error is raised by the next call.
 
-    def _read_socket_available(self, limit: int | None) -> list[RawRecord]:
-        """The fast path: drain the socket without blocking (one datagram = one record)."""
-        out: list[RawRecord] = []
+    Measured (2 shared cores): draining 165k audit records queued on a
+    registered socket takes 1.35-1.6 us per datagram with this loop and the
+    same with a ctypes ``recvmmsg`` of 256 (1.6-1.7 us); on 100k AF_UNIX
+    datagrams ``recvfrom_into`` a preallocated buffer plus the copy out was
+    no faster either (2.1-2.3 us vs 2.1 us; the kernel's own share ~1.1 us).
+    The per-datagram kernel work dominates, so the plain loop stays.
+    """
+
+    __slots__ = ("_recvfrom", "overruns")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._recvfrom = sock.recvfrom
+        self.overruns = 0
+
+    def read_datagrams(self, max_count: int | None = None) -> list[bytes]:
+        """Up to ``max_count`` (None: no limit) whole datagrams, header included."""
+        out: list[bytes] = []
         append = out.append
-        recvfrom = self._sock.recvfrom
+        recvfrom = self._recvfrom
         flags = socket.MSG_DONTWAIT
-        unpack = _HDR.unpack_from
-        make = tuple.__new__
-        cls = RawRecord
-        control = _CONTROL_REPLIES
-        remaining = -1 if limit is None else limit
+        remaining = -1 if max_count is None else max_count
         while remaining:
             try:
                 data, addr = recvfrom(RECV_SIZE, flags)
@@ -226,14 +248,52 @@ class _RecordStream:
                 if exc.errno == errno.ENOBUFS:
                     self.overruns += 1
                     continue
+                if out:
+                    break
                 raise AuditError(exc.errno or errno.EIO, "receiving audit records") from None
             if addr[0] or len(data) < _HDR_SIZE:
                 continue  # not from the kernel
-            mtype = unpack(data)[1]
-            if mtype < AUDIT_USER or (mtype < 1100 and mtype in control):
-                continue  # a late ack or reply, not a record
-            append(make(cls, (mtype, data[_HDR_SIZE:].rstrip(b"\0\n").decode("latin-1"))))
+            append(data)
             remaining -= 1
+        return out
+
+
+def records_of(datagrams: list[bytes]) -> list[RawRecord]:
+    """The audit records among ``datagrams`` (late acks and control replies dropped)."""
+    out: list[RawRecord] = []
+    append = out.append
+    make = tuple.__new__
+    cls = RawRecord
+    control = _CONTROL_REPLIES
+    for data in datagrams:
+        mtype = data[4] | data[5] << 8
+        if mtype < AUDIT_USER or (mtype < 1100 and mtype in control):
+            continue  # a late ack or reply, not a record
+        append(make(cls, (mtype, data[_HDR_SIZE:].rstrip(b"\0\n").decode("latin-1"))))
+    return out
+
+
+class _RecordStream:
+    """Records from a socket through the shared :class:`DatagramReader`."""
+
+    _sock: socket.socket
+    _datagrams: DatagramReader
+
+    @property
+    def overruns(self) -> int:
+        """ENOBUFS reports seen on this socket (records the kernel dropped)."""
+        return self._datagrams.overruns
+
+    def _read_socket_available(self, limit: int | None) -> list[RawRecord]:
+        """The fast path: drain the socket without blocking (one datagram = one record)."""
+        if limit is None:
+            return records_of(self._datagrams.read_datagrams())
+        out: list[RawRecord] = []
+        while len(out) < limit:
+            datagrams = self._datagrams.read_datagrams(limit - len(out))
+            if not datagrams:
+                break
+            out.extend(records_of(datagrams))
         return out
 
     def _wait_readable(self, timeout: float | None) -> bool:
@@ -257,7 +317,7 @@ class AuditNetlink(_RecordStream):
         self._seq = int(time.monotonic_ns() & 0x3FFFFFFF) or 1
         self.timeout = timeout
         self._pending: deque[RawRecord] = deque()
-        self.overruns = 0
+        self._datagrams = DatagramReader(self._sock)
         self.registered = False
         self.last_status_length = _STATUS.size
         self._marshal = None
@@ -321,7 +381,7 @@ class AuditNetlink(_RecordStream):
                 continue
             except OSError as exc:
                 if exc.errno == errno.ENOBUFS:
-                    self.overruns += 1
+                    self._datagrams.overruns += 1
                     continue
                 raise AuditError(exc.errno or errno.EIO, _request_name(mtype)) from None
             if addr[0] != 0 or len(data) < _HDR_SIZE:
@@ -452,7 +512,7 @@ class AuditNetlink(_RecordStream):
     def register_daemon(self, pid: int | None = None, rcvbuf: int = DAEMON_RCVBUF) -> None:
         """Become the audit daemon: the kernel sends every record to this socket
         (holding them back, up to backlog_wait_time, while it is full)."""
-        _set_rcvbuf(self._sock, rcvbuf)
+        set_receive_buffer(self._sock, rcvbuf)
         self.set_status(pid=os.getpid() if pid is None else pid)
         self.registered = True
 
@@ -490,8 +550,8 @@ class MulticastReader(_RecordStream):
 
     def __init__(self, rcvbuf: int = MULTICAST_RCVBUF) -> None:
         self._sock = _open_socket(groups=1 << (AUDIT_NLGRP_READLOG - 1))
-        _set_rcvbuf(self._sock, rcvbuf)
-        self.overruns = 0
+        set_receive_buffer(self._sock, rcvbuf)
+        self._datagrams = DatagramReader(self._sock)
 
     def close(self) -> None:
         if self._sock is not None:

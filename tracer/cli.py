@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from audix.analysis.tables.syscalls import SYSCALL_NUMBERS
 from audix.analysis.timeline import sets
-from audix.analysis.timeline.jsonl import JsonRenderer
-from audix.analysis.timeline.summary import Summary
-from audix.analysis.timeline.text import TextRenderer, TimeFormat
 
 EXIT_ERROR = 1
 
@@ -78,6 +75,8 @@ def syscall_sets(args) -> dict[str, frozenset[int] | None]:
     """Per arch, the syscall numbers to audit (None = all)."""
     from .process_rules import host_arches
 
+    from audix.analysis.tables.syscalls import SYSCALL_NUMBERS
+
     arches = host_arches()
     known = set()
     for arch in arches:
@@ -102,10 +101,18 @@ def syscall_sets(args) -> dict[str, frozenset[int] | None]:
 class Output:
     """The timeline sink: renders items (or sums them for -c) to a binary stream."""
 
-    def __init__(self, stream: BinaryIO, json_mode: bool, summary: bool, time_format: TimeFormat):
+    def __init__(self, stream: BinaryIO, json_mode: bool, summary: bool, time_level: int):
         self.stream = stream
-        self.renderer = JsonRenderer() if json_mode else TextRenderer(time_format)
-        self.summary = Summary() if summary else None
+        if json_mode:
+            from audix.analysis.timeline.jsonl import JsonRenderer
+            self.renderer = JsonRenderer()
+        else:
+            from audix.analysis.timeline.text import TextRenderer, TimeFormat
+            self.renderer = TextRenderer(TimeFormat(time_level))
+        self.summary = None
+        if summary:
+            from audix.analysis.timeline.summary import Summary
+            self.summary = Summary()
         self._buf: list[str] = []
         self.lost = 0
 
@@ -133,6 +140,18 @@ def _line_writer(stream: BinaryIO):
     def write(line: str) -> None:
         stream.write((line + "\n").encode("latin-1", "replace"))
     return write
+
+
+def discards_output(path: str | None) -> bool:
+    """Whether ``path`` is the null device: nobody reads what is written there."""
+    if not path:
+        return False
+    try:
+        st = os.stat(path)
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    return stat.S_ISCHR(st.st_mode) and st.st_rdev == null.st_rdev
 
 
 def _has_fd(stream) -> bool:
@@ -206,7 +225,7 @@ def run_trace(args, env: Env) -> int:
     if not command:
         _write_line(env.stderr, "autrace: no program given")
         return EXIT_ERROR
-    time_format = TimeFormat(min(args.time, 3))
+    time_level = min(args.time, 3)
     out_file = None
     log_file = None
     try:
@@ -218,7 +237,7 @@ def run_trace(args, env: Env) -> int:
         _write_line(env.stderr, f"autrace: cannot open {exc.filename}: {exc.strerror}")
         return EXIT_ERROR
     stream = out_file or env.stderr
-    output = Output(stream, args.json, args.summary, time_format)
+    output = Output(stream, args.json, args.summary, time_level)
     on_raw = _line_writer(log_file) if log_file is not None else None
 
     def on_note(text: str) -> None:
@@ -231,7 +250,7 @@ def run_trace(args, env: Env) -> int:
                 and (env.environ or os.environ).get("AUDIX_AUTRACE_WORKER", "1") != "0")
     options = TraceOptions(argv=command, follow=args.follow, syscalls=syscall_sets(args),
                            environ=env.environ, keep_proctitle=bool(args.json or args.log),
-                           parallel=parallel)
+                           parallel=parallel, render=not discards_output(args.output))
     session = TraceSession(options, output.item, on_raw, on_note, output.flush, output.finish)
     try:
         result = session.run()

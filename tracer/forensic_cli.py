@@ -10,7 +10,6 @@ from audix.analysis.timeparse import TimeError, end_time, is_keyword, start_time
 from audix.analysis.tables.syscalls import SYSCALL_NUMBERS
 from audix.analysis.timeline import sets
 from audix.analysis.timeline.model import SyscallEvent
-from audix.analysis.timeline.text import TimeFormat
 
 EXIT_NOTHING = 1
 
@@ -82,7 +81,7 @@ def run_forensic(args, env) -> int:
         except OSError as exc:
             _write_line(env.stderr, f"autrace: cannot open {args.output}: {os_message(exc)}")
             return 1
-    output = Output(out_file or env.stdout, args.json, args.summary, TimeFormat(min(args.time, 3)))
+    output = Output(out_file or env.stdout, args.json, args.summary, min(args.time, 3))
     wanted = _wanted_names(args)
     builder = TimelineBuilder(_filtered(output.item, wanted), root_pid=None, exits_from_records=True)
     selector = TreeSelector(args.pid, start, end)

@@ -3,7 +3,7 @@
 On a machine with two or more cores the tracer (ptrace, netlink reads,
 grouping records) and the renderer (decoding, formatting, writing) then run
 side by side.  The tracer talks to the worker through a pipe, in order:
-batches of events (their raw ``(type, text)`` records) and the lifecycle
+batches of events (their raw netlink datagrams, decoded in the worker) and the lifecycle
 notices of :class:`~audix.analysis.timeline.builder.TimelineBuilder`, so the
 worker's builder sees exactly what an in-process builder would.
 
@@ -19,10 +19,10 @@ import signal
 import struct
 import sys
 import traceback
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from audix.analysis.timeline.builder import TimelineBuilder
-from audix.analysis.timeline.model import TimelineItem, syscall_event_from_texts
+if TYPE_CHECKING:
+    from audix.analysis.timeline.model import TimelineItem
 
 _LEN = struct.Struct("=I")
 _F_SETPIPE_SZ = 1031
@@ -88,14 +88,15 @@ class RemoteBuilder:
         self.pid = pid
         self._fd = to_worker_w
         self._back = back_r
-        self._events: list[list[tuple[int, str]]] = []
+        self._events: list[list[bytes]] = []
         self.syscalls = 0
         self.processes = 0
         self.failed = False
 
     # -- the builder's interface ------------------------------------------------------
-    def add_texts(self, texts: list[tuple[int, str]]) -> None:
-        self._events.append(texts)
+    def add_datagrams(self, datagrams: list[bytes]) -> None:
+        """One of our events as its raw netlink datagrams (decoded in the worker)."""
+        self._events.append(datagrams)
 
     def add_root(self, pid: int) -> None:
         self._send(("root", pid))
@@ -164,6 +165,11 @@ class RemoteBuilder:
 
 
 def _serve(fd: int, back: int, on_item, on_flush, on_finish) -> None:
+    from audix.analysis.timeline.builder import TimelineBuilder
+    from audix.analysis.timeline.model import syscall_event_from_texts
+
+    from .collect import texts_of
+
     builder = TimelineBuilder(on_item)
     build = syscall_event_from_texts
     add = builder.add_syscall
@@ -174,8 +180,8 @@ def _serve(fd: int, back: int, on_item, on_flush, on_finish) -> None:
         msg = pickle.loads(_read_exact(fd, _LEN.unpack(head)[0]) or b"")
         kind = msg[0]
         if kind == "events":
-            for texts in msg[1]:
-                ev = build(texts)
+            for datagrams in msg[1]:
+                ev = build(texts_of(datagrams))
                 if ev is not None:
                     add(ev)
         elif kind == "tick":

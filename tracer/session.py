@@ -21,23 +21,31 @@ import signal
 import socket
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from audix.analysis.timeline.builder import TimelineBuilder
-from audix.analysis.timeline.model import TimelineItem, syscall_event_from_texts
 from audix.daemon.errors import AuditError
-from audix.daemon.netlink import AuditNetlink, MulticastReader
+from audix.daemon.netlink import AuditNetlink, DatagramReader, MulticastReader, set_receive_buffer
 
 from . import spawn
 from .collect import EventFilter
-from .fastread import SocketDrain, enlarge_receive_buffer
+from .counting import CountingBuilder
 from .render_worker import RemoteBuilder, WorkerError
 from .follow import ExitStatus, Follower, StartKind
 from .process_rules import RuleSet, key_for, remove_stale_rules
 
+if TYPE_CHECKING:
+    from audix.analysis.timeline.builder import TimelineBuilder
+    from audix.analysis.timeline.model import TimelineItem
+
 DRAIN_IDLE_SECONDS = 0.1
+DRAIN_SETTLE_SECONDS = 0.005
 DRAIN_MAX_SECONDS = 10.0
 LOST_POLL_SECONDS = 1.0
+READ_BATCH = 4096
+# when a unicast audit socket overflows the kernel drops records (silently unless
+# booted with audit=1): the buffer, not backpressure, is what prevents loss; it is
+# charged only while records wait in it
+RECEIVE_BUFFER = 1 << 30
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -57,6 +65,7 @@ class TraceOptions:
     environ: dict[str, str] | None = None
     keep_proctitle: bool = True      # PROCTITLE records are only needed for --json/--log
     parallel: bool = False           # render in a worker process (on_item must write to a real fd)
+    render: bool = True              # False: nobody reads the timeline (-o /dev/null); only count
 
 
 @dataclass
@@ -196,7 +205,7 @@ class TraceSession:
         errors = []
         if rules is not None:
             try:
-                rules.remove_all()
+                rules.remove_all(detach=True)
             except AuditError as exc:
                 errors.append(f"removing rules: {exc}")
         if reader is not None:
@@ -261,12 +270,18 @@ class TraceSession:
     # -- main loop -----------------------------------------------------------------------
     def _trace(self, control, reader, rules: RuleSet, key: str, path: str, env) -> TraceResult:
         worker = None
-        if self.options.parallel:
+        if not self.options.render:
+            builder = CountingBuilder()
+            on_event = builder.add_datagrams
+        elif self.options.parallel:
             worker = RemoteBuilder(self.on_item, self.on_flush, self.on_finish,
                                    close_in_worker=[control.fileno(), reader.fileno()])
             builder = worker
-            on_event = worker.add_texts
+            on_event = worker.add_datagrams
         else:
+            from audix.analysis.timeline.builder import TimelineBuilder
+            from audix.analysis.timeline.model import syscall_event_from_texts
+
             builder = TimelineBuilder(self.on_item)
 
             def on_event(texts, _add=builder.add_syscall, _build=syscall_event_from_texts):
@@ -275,10 +290,11 @@ class TraceSession:
                     _add(ev)
 
         events = EventFilter(key, on_event, self.on_raw_line,
-                             keep_proctitle=self.options.keep_proctitle)
+                             keep_proctitle=self.options.keep_proctitle,
+                             raw=not self.options.render or worker is not None)
         sock = socket.socket(fileno=os.dup(reader.fileno()))
-        enlarge_receive_buffer(sock)
-        drain = SocketDrain(sock)
+        set_receive_buffer(sock, RECEIVE_BUFFER)
+        drain = DatagramReader(sock)
         if isinstance(reader, AuditNetlink):
             events.feed(reader.read_available())   # records queued during registration
         listener = _Listener(rules, builder)
@@ -325,7 +341,7 @@ class TraceSession:
                     next_lost_poll = now + LOST_POLL_SECONDS
             if error_fd is not None:
                 exec_error = spawn.read_exec_error(error_fd)
-            self._drain(drain, events, builder)
+            self._drain(drain, sock, control, events, builder)
             events.flush()
             builder.flush()
             gap = events.gaps.confirmed(final=True)
@@ -356,38 +372,54 @@ class TraceSession:
         return TraceResult(root.shell_status if root else 1, root, listener.started,
                            builder.syscalls, lost, self.notes, exec_error)
 
-    def _read(self, drain: SocketDrain, events: EventFilter, builder: TimelineBuilder) -> int:
+    def _read(self, drain: DatagramReader, events: EventFilter, builder: TimelineBuilder) -> int:
         total = 0
         while True:
-            batch = drain.read(4096)
-            if not batch:
+            datagrams = drain.read_datagrams(READ_BATCH)
+            if not datagrams:
                 break
-            total += len(batch)
-            events.feed(batch)
+            total += len(datagrams)
+            events.feed_datagrams(datagrams)
             lost = events.gaps.confirmed()
             if lost:
                 builder.note_lost(lost, time.time())
-            if len(batch) < 4096:
+            if len(datagrams) < READ_BATCH:
                 break
         builder.tick()
         return total
 
-    def _drain(self, reader: SocketDrain, events: EventFilter, builder) -> None:
-        """Read until none of our records has come for a moment (others' may go on:
-        e.g. the CONFIG_CHANGE records of our own rule deletions)."""
+    def _drain(self, reader: DatagramReader, sock: socket.socket, control, events: EventFilter,
+               builder) -> None:
+        """Read until every record of the traced processes is in.
+
+        They all exist once the last process is gone (a process's records are
+        made before its parent or tracer learns of its exit), in the kernel's
+        queue or on our socket; so they are all read once the socket is empty
+        and the kernel's queue is too (``backlog`` 0, checked after a short
+        settle, then one last look at the socket).  Where the queue does not
+        empty (a slow audit daemon beside us), until none of our records has
+        come for :data:`DRAIN_IDLE_SECONDS` (others' may go on: e.g. the
+        CONFIG_CHANGE records of our own rule deletions).
+        """
         deadline = time.monotonic() + DRAIN_MAX_SECONDS
         quiet_since = time.monotonic()
         progress = (events.events_kept, events.pending_mine)
         while time.monotonic() < deadline:
-            self._read(reader, events, builder)
+            got = self._read(reader, events, builder)
             now = time.monotonic()
             state = (events.events_kept, events.pending_mine)
             if state != progress:
                 progress, quiet_since = state, now
-            elif now - quiet_since >= DRAIN_IDLE_SECONDS and not events.pending_mine:
+            if events.pending_mine:
+                pass
+            elif now - quiet_since >= DRAIN_IDLE_SECONDS:
                 return
-            else:
-                select.select([reader.sock], [], [], 0.05)
+            elif not got and now - quiet_since >= DRAIN_SETTLE_SECONDS and _queue_empty(control):
+                select.select([sock], [], [], DRAIN_SETTLE_SECONDS)   # one in flight?
+                self._read(reader, events, builder)
+                if not events.pending_mine:
+                    return
+            select.select([sock], [], [], DRAIN_SETTLE_SECONDS)
 
     def _poll_lost(self, control, builder, final: bool = False) -> None:
         try:
@@ -399,6 +431,14 @@ class TraceSession:
         if new > 0:
             self._lost_kernel = delta
             builder.note_lost(new, time.time(), source="kernel")
+
+
+def _queue_empty(control) -> bool:
+    """Whether the kernel's record queue (not yet sent to readers) is empty."""
+    try:
+        return control.get_status().backlog == 0
+    except AuditError:
+        return False
 
 
 def _process_exists(pid: int) -> bool:
