@@ -1,8 +1,13 @@
 """Grouping records into events.
 
 An event is the records that share (node, SEC.MSEC, SERIAL).  Records of
-different events may interleave.  The coalescer has a tiny surface: ``push``
-records in, ``flush`` at the end; finished events go to a callback.
+different events may interleave.  Two groupers live here:
+
+* ``EventCoalescer`` (live streams: auditd, autrace): ``push`` records in,
+  ``flush`` at the end; finished events go to a callback.
+* ``LogGrouper`` (ausearch, aureport): reproduces exactly how the reference
+  tools group log lines and in which order they release events -- see the
+  comment above it.  ``group_log_lines`` is a one-call helper.
 
 Completion (AUDIT-REFERENCE.md section 3): an event is finished by a record
 of a "last" type (PROCTITLE, EOE, and single-record types: 1005-1299,
@@ -156,3 +161,436 @@ def coalesce(records: Iterable[Record], eoe_timeout: float = DEFAULT_EOE_TIMEOUT
             ready.clear()
     c.flush()
     yield from ready
+
+
+# ---------------------------------------------------------------------------
+# The reference's grouping (ausearch/aureport "lol"), reproduced exactly.
+#
+# How the reference decides, which this reproduces:
+# * a line is accepted when its header yields a time stamp (see
+#   ``extract_stamp``); lines outside [start_time, end_time] (whole
+#   seconds) are dropped before grouping;
+# * a record joins the *building* event with equal (sec, msec, serial,
+#   node); otherwise a new event starts (a stray EOE is dropped);
+# * completion is only reconsidered when a new event starts: every building
+#   event whose first record is of a single-record kind (type < 1300,
+#   PROCTITLE, >= 2100 user/anomaly ranges, KERNEL, 1406-1419; note that
+#   the kernel's ANOM_* 1700-1799 are *not* among them) or whose
+#   second is at least ``eoe_timeout`` older than the new event's becomes
+#   complete; at the end of the last input everything completes;
+# * events are released lowest time stamp first (sec, msec, serial; ties
+#   by slot in the reference's array), and only while the lowest one in
+#   flight is complete.
+# ---------------------------------------------------------------------------
+
+import heapq
+import re
+from collections import deque
+
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_FAST_STAMP = re.compile(
+    r"(?:node=([^ ]*) )?type=([^ ]+) msg=audit\(((\d{1,15})\.(\d{1,3}):(\d{1,15}))\)")
+# The common header, with lengths bounded so that a match lies inside the
+# reference's 80 (340 with a node) character window and its msg= token is
+# long enough: (node, type, stamp, sec, msec, serial).
+_HOT_STAMP = re.compile(
+    r"(?:node=([^ ]{1,250}) )?type=([^ ]{1,30}) msg=audit\("
+    r"((\d{1,15})\.(\d{1,3}):(\d{1,15}))\)")
+_TYPE_CACHE: dict[str, int] = {}
+LONG_MAX = (1 << 63) - 1
+ULONG_MASK = (1 << 64) - 1
+
+
+def msg_type_from_name(name: str) -> int:
+    """libaudit's audit_name_to_msg_type: case-insensitive, UNKNOWN[n], digits; -1."""
+    t = _TYPE_CACHE.get(name)
+    if t is None:
+        t = _msg_type_from_name(name)
+        if len(_TYPE_CACHE) < 10000:
+            _TYPE_CACHE[name] = t
+    return t
+
+
+def _msg_type_from_name(name: str) -> int:
+    from .tables.msgtypes import MSG_TYPE_NUMBERS
+    n = MSG_TYPE_NUMBERS.get(name.translate(_ASCII_UPPER))
+    if n is not None:
+        return n
+    if name.startswith("UNKNOWN["):
+        end = name.find("]", 8)
+        if end < 0:
+            return -1
+        return c_strtol(name[8:8 + min(end - 8, 7)], 10)[0]
+    if name[:1].isdigit() and name[:1].isascii():
+        return c_strtol(name, 10)[0]
+    return -1
+
+
+def _c_number(text: str, base: int, signed: bool) -> tuple[int, bool, int]:
+    """C strtoul/strtol on ``text``: (value, overflow, chars used)."""
+    i, n = 0, len(text)
+    while i < n and text[i] in " \t\n\v\f\r":
+        i += 1
+    neg = False
+    if i < n and text[i] in "+-":
+        neg = text[i] == "-"
+        i += 1
+    if base in (0, 16) and text[i:i + 2].lower() == "0x" and i + 2 < n and \
+            text[i + 2] in "0123456789abcdefABCDEF":
+        i += 2
+        base = 16
+    elif base == 0:
+        base = 8 if text[i:i + 1] == "0" else 10
+    start = i
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"[:base]
+    while i < n and text[i].lower() in digits:
+        i += 1
+    if i == start:
+        return 0, False, 0
+    value = int(text[start:i], base)
+    if signed:
+        if not neg and value > LONG_MAX:
+            return LONG_MAX, True, i
+        if neg and value > LONG_MAX + 1:
+            return -LONG_MAX - 1, True, i
+        return (-value if neg else value), False, i
+    if value > ULONG_MASK:
+        return ULONG_MASK, True, i
+    return ((-value) & ULONG_MASK if neg else value), False, i
+
+
+def c_strtoul(text: str, base: int = 10) -> tuple[int, bool]:
+    """C strtoul: (value as unsigned long, errno set)."""
+    if len(text) < 16 and text.isascii():
+        if base == 10 and text.isdigit():
+            return int(text), False
+        if base == 16 and text.isalnum():
+            try:
+                return int(text, 16), False
+            except ValueError:
+                pass
+    v, err, _ = _c_number(text, base, False)
+    return v, err
+
+
+def c_strtol(text: str, base: int = 10) -> tuple[int, bool]:
+    v, err, _ = _c_number(text, base, True)
+    return v, err
+
+
+def _split_tokens(text: str) -> list[str]:
+    """audit_strsplit: tokens separated by one or more spaces."""
+    return [t for t in text.split(" ") if t]
+
+
+def extract_stamp(piece: str, eoe_timeout: int, errors: list | None = None):
+    """The reference's reading of a line header.
+
+    Returns (sec, msec, serial, node, type) or None for a line it would
+    skip.  ``errors`` collects the reference's stderr message for a bad
+    time stamp (``Error extracting time stamp (...)``).
+    """
+    m = _FAST_STAMP.match(piece)
+    if m is not None and m.end() <= (340 if piece[0] == "n" else 80) \
+            and m.end(3) - m.start(3) >= 8:
+        return (int(m.group(4)), int(m.group(5)), int(m.group(6)),
+                m.group(1), msg_type_from_name(m.group(2)))
+    return _slow_stamp(piece, eoe_timeout, errors)
+
+
+def _slow_stamp(piece: str, eoe_timeout: int, errors: list | None):
+    if not piece:
+        return None
+    window = piece[:340] if piece[0] == "n" else piece[:80]
+    tokens = _split_tokens(window)
+    if not tokens:
+        return None
+    node = None
+    tok = tokens.pop(0)
+    if tok[0] == "n":
+        node = tok[5:]
+        if not tokens:
+            return None
+        tok = tokens.pop(0)
+    ttype = tok[5:]
+    if not tokens:
+        return None
+    msg = tokens[0]
+    if len(msg) <= 18:
+        return None
+    if msg[9:10] == "(":
+        pos = 9
+    else:
+        pos = msg.find("(")
+        if pos < 0:
+            return None
+    stamp = msg[pos + 1:]
+    close = stamp.find(")")
+    if close >= 0:
+        stamp = stamp[:close]
+    parsed = _str2event(stamp, eoe_timeout)
+    if parsed is None:
+        if errors is not None:
+            errors.append(f"Error extracting time stamp ({stamp})")
+        return None
+    sec, msec, serial = parsed
+    return sec, msec, serial, node, msg_type_from_name(ttype)
+
+
+def _str2event(s: str, eoe_timeout: int):
+    sec, err = c_strtoul(s, 10)
+    if err or sec > LONG_MAX - eoe_timeout - 1:
+        return None
+    dot = s.find(".")
+    if dot >= 0:
+        s = s[dot + 1:]
+        msec, err = c_strtoul(s, 10)
+        if err or msec > 999:
+            return None
+    else:
+        msec = 0
+    colon = s.find(":")
+    serial = 0
+    if colon >= 0:
+        serial, err = c_strtoul(s[colon + 1:], 10)
+        if err:
+            return None
+    return sec, msec, serial
+
+
+def completes_alone(type_: int) -> bool:
+    """Event kinds the reference treats as complete once they start."""
+    return (type_ == PROCTITLE or type_ < 1300 or type_ >= 2100
+            or type_ == 2000 or 1406 <= type_ <= 1419)
+
+
+class LogEvent:
+    """An event as the reference assembles it: its lines, as read.
+
+    ``lines`` are the accepted line pieces (newline removed, ENRICHED part
+    kept); ``types`` their record types (-1 when unnamed); ``type`` the
+    first record's type; ``enriched`` whether any line has the ``\\x1d``
+    separator.
+    """
+
+    __slots__ = ("sec", "msec", "serial", "node", "type", "lines", "types",
+                 "slot", "complete", "search")
+
+    def __init__(self, sec, msec, serial, node, type_, slot):
+        self.sec = sec
+        self.msec = msec
+        self.serial = serial
+        self.node = node
+        self.type = type_
+        self.lines: list[str] = []
+        self.types: list[int] = []
+        self.slot = slot
+        self.complete = False
+        self.search = None
+
+    @property
+    def id(self) -> EventID:
+        return EventID(self.sec, self.msec, self.serial, self.node)
+
+    @property
+    def enriched(self) -> bool:
+        return any("\x1d" in line for line in self.lines)
+
+    def records(self) -> list[Record]:
+        """The lines as Records (lines the core parser refuses are left out)."""
+        from .record import ParseError, parse_record
+        out = []
+        for line in self.lines:
+            try:
+                out.append(parse_record(line))
+            except ParseError:
+                pass
+        return out
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __repr__(self) -> str:
+        return f"LogEvent({self.sec}.{self.msec:03d}:{self.serial}, {len(self.lines)} lines)"
+
+
+class LogGrouper:
+    """Group log lines into events exactly like the reference ausearch.
+
+    ``add_lines(pieces, out)`` feeds line pieces and appends every event
+    that becomes ready to ``out`` (a list), in the reference's order.
+    ``finish(out)`` ends the input (completes everything); ``drain(out)``
+    releases what is ready without completing (end of a non-last file).
+    ``start_time``/``end_time`` (0 = unset) drop lines outside that range.
+    """
+
+    def __init__(self, eoe_timeout: int = DEFAULT_EOE_TIMEOUT,
+                 start_time: int = 0, end_time: int = 0,
+                 errors: list | None = None):
+        self.eoe_timeout = eoe_timeout
+        self.start_time = start_time
+        self.end_time = end_time
+        self.errors = errors
+        self._building: dict[tuple, LogEvent] = {}
+        # Events in flight by (sec, msec, serial, slot): logs are mostly in
+        # time order, so keys that do not go backwards are appended to a
+        # sorted run (O(1)); the rest go to a heap.  The minimum is the
+        # smaller of both heads.
+        self._order_run: deque = deque()     # (sec, msec, serial, slot, ev), sorted
+        self._order_heap: list[tuple] = []
+        self._count = 0
+        # building events that may time out, by start second (same scheme)
+        self._to_run: deque = deque()        # (sec, slot, ev), sorted
+        self._to_heap: list[tuple] = []
+        self._free_slots: list[int] = []
+        self._next_slot = 0
+        self._last_head = None
+        self._last_event: LogEvent | None = None
+        self.in_flight_max = 0
+
+    @property
+    def in_flight(self) -> int:
+        return self._count
+
+    def add_lines(self, pieces: list[str], out: list) -> None:
+        building = self._building
+        hot = _HOT_STAMP.match
+        tcache = _TYPE_CACHE
+        start, end = self.start_time, self.end_time
+        last_node = last_stamp = None
+        last_ev = self._last_event
+        if last_ev is not None:
+            last_node, last_stamp = self._last_head
+        for piece in pieces:
+            m = hot(piece)
+            if m is not None:
+                node, tname, stamp, s_sec, s_msec, s_serial = m.groups()
+                if stamp == last_stamp and node == last_node and not last_ev.complete:
+                    last_ev.lines.append(piece)
+                    t = tcache.get(tname)
+                    last_ev.types.append(t if t is not None else msg_type_from_name(tname))
+                    continue
+                if len(stamp) < 8:
+                    info = _slow_stamp(piece, self.eoe_timeout, self.errors)
+                    m = None
+                else:
+                    t = tcache.get(tname)
+                    info = (int(s_sec), int(s_msec), int(s_serial), node,
+                            t if t is not None else msg_type_from_name(tname))
+            else:
+                info = _slow_stamp(piece, self.eoe_timeout, self.errors)
+            if info is None:
+                continue
+            sec = info[0]
+            if (start and sec < start) or (end and sec > end):
+                continue
+            key = info[:4]
+            ev = building.get(key)
+            if ev is not None:
+                ev.lines.append(piece)
+                ev.types.append(info[4])
+            elif info[4] == EOE:
+                continue
+            else:
+                ev = self._new_event(info, piece)
+                self._check(sec)
+                self._drain(out)
+            if m is not None:
+                last_node, last_stamp, last_ev = node, stamp, ev
+            else:
+                last_node = last_stamp = last_ev = None
+        self._last_head = (last_node, last_stamp)
+        self._last_event = last_ev
+
+    def _new_event(self, info, piece) -> LogEvent:
+        sec, msec, serial, node, type_ = info
+        if self._free_slots:
+            slot = heapq.heappop(self._free_slots)
+        else:
+            slot = self._next_slot
+            self._next_slot += 1
+        ev = LogEvent(sec, msec, serial, node, type_, slot)
+        ev.lines.append(piece)
+        ev.types.append(type_)
+        self._building[(sec, msec, serial, node)] = ev
+        item = (sec, msec, serial, slot, ev)
+        run = self._order_run
+        if not run or item[:4] >= run[-1][:4]:
+            run.append(item)
+        else:
+            heapq.heappush(self._order_heap, item)
+        self._count += 1
+        if completes_alone(type_):
+            self._complete(ev)
+        else:
+            trun = self._to_run
+            if not trun or sec >= trun[-1][0]:
+                trun.append((sec, slot, ev))
+            else:
+                heapq.heappush(self._to_heap, (sec, slot, ev))
+        if self._count > self.in_flight_max:
+            self.in_flight_max = self._count
+        return ev
+
+    def _complete(self, ev: LogEvent) -> None:
+        if not ev.complete:
+            ev.complete = True
+            key = (ev.sec, ev.msec, ev.serial, ev.node)
+            if self._building.get(key) is ev:
+                del self._building[key]
+
+    def _check(self, now: int) -> None:
+        limit = now - self.eoe_timeout
+        trun = self._to_run
+        while trun and trun[0][0] <= limit:
+            self._complete(trun.popleft()[2])
+        th = self._to_heap
+        while th and th[0][0] <= limit:
+            self._complete(heapq.heappop(th)[2])
+
+    def _drain(self, out: list) -> None:
+        run = self._order_run
+        heap = self._order_heap
+        free = self._free_slots
+        while True:
+            if run:
+                if heap and heap[0][:4] < run[0][:4]:
+                    if not heap[0][4].complete:
+                        return
+                    ev = heapq.heappop(heap)[4]
+                else:
+                    if not run[0][4].complete:
+                        return
+                    ev = run.popleft()[4]
+            elif heap:
+                if not heap[0][4].complete:
+                    return
+                ev = heapq.heappop(heap)[4]
+            else:
+                return
+            self._count -= 1
+            heapq.heappush(free, ev.slot)
+            out.append(ev)
+
+    def drain(self, out: list) -> None:
+        """Release the events that are ready (end of a file that is not the last)."""
+        self._drain(out)
+
+    def finish(self, out: list) -> None:
+        """End of the last input: everything completes and is released."""
+        for ev in list(self._building.values()):
+            self._complete(ev)
+        self._to_run.clear()
+        self._to_heap.clear()
+        self._drain(out)
+        self._last_event = None
+        self._last_head = None
+
+
+def group_log_lines(pieces, eoe_timeout: int = DEFAULT_EOE_TIMEOUT) -> list[LogEvent]:
+    """All events of some line pieces, in the reference's order (small inputs)."""
+    out: list[LogEvent] = []
+    g = LogGrouper(eoe_timeout)
+    g.add_lines(list(pieces), out)
+    g.finish(out)
+    return out

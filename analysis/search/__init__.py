@@ -1,0 +1,1 @@
+"""ausearch: options, matching and output, reproducing the reference tool."""

@@ -1,0 +1,924 @@
+"""Parsers of kernel records (SYSCALL, PATH, CWD, SOCKADDR, AVC, ANOM_* ...).
+
+Each reads, from the positions the reference reads, only the values the
+criteria need; see items.py.
+"""
+from __future__ import annotations
+
+import ipaddress
+import struct
+
+from ..event import c_strtol, c_strtoul
+from .options import Format, Success
+from .scan import (KEY_SEPARATOR, NAME_OFFSET, U32, _HEX, AvcEntry, Malformed, ScanBase,
+                   SearchItems, _s32, _u32, _unescape_bytes, unescape)
+
+
+class KernelRecordParsers(ScanBase):
+    """Mixin of ItemExtractor: needs ``o``, ``want_*`` and ``_lookup_uid``."""
+
+    def parse_task_info(self, m: str, s: SearchItems) -> None:
+        term = 0
+        if self.want_ppid:
+            i = m.find("ppid=", term)
+            if i >= 0:
+                p = i + 5
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(14)
+                term = t
+                v, err = c_strtoul(m[p:t])
+                if err:
+                    raise Malformed(15)
+                s.ppid = _s32(v)
+        if self.want_pid:
+            r = self._field_num(m, " pid=", term, 16, 17)
+            s.pid = _s32(r[0])
+            term = r[1]
+        if self.want_auid:
+            i = m.find("auid=", term)
+            if i < 0:
+                i = m.find("loginuid=", term)
+                if i < 0:
+                    raise Malformed(19)
+                p = i + 9
+            else:
+                p = i + 5
+            t = m.find(" ", p)
+            if t < 0:
+                raise Malformed(20)
+            term = t
+            v, err = c_strtoul(m[p:t])
+            if err:
+                raise Malformed(21)
+            s.loginuid = _u32(v)
+            s.tauid = self._lookup_uid("auid", s.loginuid)
+        if self.want_uid:
+            while True:
+                i = m.find("uid=", term)
+                if i < 0:
+                    raise Malformed(22)
+                if i > 0 and m[i - 1] == "a":
+                    term = i + 1
+                    continue
+                break
+            p = i + 4
+            t = m.find(" ", p)
+            if t < 0:
+                raise Malformed(23)
+            term = t
+            v, err = c_strtoul(m[p:t])
+            if err:
+                raise Malformed(24)
+            s.uid = _u32(v)
+            s.tuid = self._lookup_uid("uid", s.uid)
+        if self.want_gid:
+            r = self._field_num(m, "gid=", term, 25, 26)
+            s.gid, term = _u32(r[0]), r[1]
+        if self.want_euid:
+            r = self._field_num(m, "euid=", term, 28, 29)
+            s.euid, term = _u32(r[0]), r[1]
+            s.teuid = self._lookup_uid("euid", s.euid)
+        if self.want_egid:
+            r = self._field_num(m, "egid=", term, 31, 32)
+            s.egid, term = _u32(r[0]), r[1]
+        if self.o.terminal is not None:
+            i = m.find("tty=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(34)
+                term = t
+                s.terminal = m[p:t]
+        if self.want_ses:
+            i = m.find("ses=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(35)
+                term = t
+                v, err = c_strtoul(m[p:t])
+                if err:
+                    raise Malformed(36)
+                s.session = _u32(v)
+        if self.o.comm is not None:
+            i = m.find("comm=", term)
+            if i < 0:
+                raise Malformed(38)
+            p = i + 5
+            if m.startswith('"', p):
+                t = m.find('"', p + 1)
+                if t < 0:
+                    raise Malformed(37)
+                s.comm = m[p + 1:t]
+                term = t
+            else:
+                s.comm = unescape(m, p)
+        if self.o.exe is not None:
+            i = m.find("exe=")
+            if i < 0:
+                raise Malformed(40)
+            p = i + 4
+            if m.startswith('"', p):
+                t = m.find('"', p + 1)
+                if t < 0:
+                    raise Malformed(39)
+                s.exe = m[p + 1:t]
+                term = t
+            else:
+                s.exe = unescape(m, p)
+        if self.o.subject is not None:
+            i = m.find("subj=", term)
+            if i >= 0:
+                p = i + 5
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(41)
+                term = t
+                s.add_avc(AvcEntry(scontext=m[p:t]))
+        if self.want_success:
+            i = m.find("res=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
+                if err:
+                    raise Malformed(43)
+                s.success = _s32(v)
+
+    def parse_syscall(self, m: str, s: SearchItems) -> None:
+        term = 0
+        if self.o.format > Format.DEFAULT or self.o.machine != -1:
+            i = m.find("arch=", term)
+            if i < 0:
+                raise Malformed(1)
+            p = i + 5
+            t = m.find(" ", p)
+            if t < 0:
+                raise Malformed(2)
+            v, err = c_strtoul(m[p:t], 16)
+            if err:
+                raise Malformed(3)
+            s.arch = _s32(v)
+            term = t
+        i = m.find("syscall=", term)
+        if i < 0:
+            raise Malformed(4)
+        p = i + 8
+        t = m.find(" ", p)
+        if t < 0:
+            raise Malformed(5)
+        v, err = c_strtoul(m[p:t])
+        if err:
+            raise Malformed(6)
+        s.syscall = _s32(v)
+        term = t
+        if self.want_success:
+            i = m.find("success=", term)
+            if i >= 0:
+                p = i + 8
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(7)
+                s.success = Success.SUCCESS if m[p:t] == "yes" else Success.FAILED
+                term = t
+        if self.o.exit_set:
+            i = m.find("exit=", term)
+            if i < 0:
+                raise Malformed(8)
+            p = i + 5
+            t = m.find(" ", p)
+            if t < 0:
+                raise Malformed(9)
+            v, err = c_strtol(m[p:t], 0)
+            if err:
+                raise Malformed(10)
+            s.exit = v
+            s.exit_set = True
+            term = t
+        for key in ("a0=", "a1="):
+            i = m.find(key, term)
+            if i < 0:
+                raise Malformed(11)
+            p = i + 3
+            t = m.find(" ", p)
+            if t < 0:
+                raise Malformed(12)
+            term = t
+        self.parse_task_info(m, s)
+        if self.o.key is not None:
+            i = m.find("key=", term)
+            if i >= 0:
+                if s.keys is None:
+                    s.keys = []
+                p = i + 4
+                if m.startswith('"', p):
+                    t = m.find('"', p + 1)
+                    if t < 0:
+                        raise Malformed(44)
+                    s.keys.append(m[p + 1:t])
+                else:
+                    text = unescape(m, p)
+                    if text is None:
+                        raise Malformed(45)
+                    s.keys.extend(k for k in text.split(KEY_SEPARATOR) if k)
+
+    def parse_dir(self, m: str, s: SearchItems) -> None:
+        if self.o.filename is None:
+            return
+        i = m.find(" cwd=", NAME_OFFSET) if len(m) >= NAME_OFFSET else -1
+        if i >= 0:
+            p = i + 5
+            if m.startswith('"', p):
+                t = m.find('"', p + 1)
+                if t < 0:
+                    raise Malformed(1)
+                if s.cwd is None:
+                    s.cwd = m[p + 1:t]
+            elif s.cwd is None:
+                s.cwd = unescape(m, p)
+
+    def _resolve_relative(self, name: str, s: SearchItems) -> str:
+        if name[:1] == "." and name[1:2] in (".", "/") and s.cwd is not None:
+            return (f"{s.cwd}/{name}")[:4095]
+        return name
+
+    def common_path_parser(self, m: str, p: int, s: SearchItems) -> int:
+        """Append the path at ``p``; returns 0 or the reference's error code."""
+        if s.filenames is None:
+            s.filenames = []
+        if m.startswith('"', p):
+            t = m.find('"', p + 1)
+            if t < 0:
+                return 2
+            s.filenames.append(self._resolve_relative(m[p + 1:t], s))
+            return 0
+        if m.startswith("(null)", p):
+            s.filenames.append("(null)")
+            return 0
+        if p >= len(m) or m[p] not in _HEX:
+            return 4
+        if m.startswith("00", p):
+            name = unescape(m, p + 2)
+        else:
+            t = m.find(" ", p)
+            if t < 0:
+                return 5
+            name = unescape(m[:t], p)
+        if name is None:
+            return 7
+        s.filenames.append(self._resolve_relative(name, s))
+        return 0
+
+    def avc_parse_path(self, m: str, s: SearchItems) -> None:
+        if self.o.filename is None:
+            return
+        i = m.find(" path=")
+        if i < 0:
+            raise Malformed(1)
+        rc = self.common_path_parser(m, i + 6, s)
+        if rc:
+            raise Malformed(rc)
+
+    def parse_path(self, m: str, s: SearchItems) -> None:
+        term = NAME_OFFSET
+        if self.o.filename is not None:
+            i = m.find(" name=", term) if len(m) >= term else -1
+            if i >= 0:
+                p = i + 6
+                rc = self.common_path_parser(m, p, s)
+                if rc:
+                    raise Malformed(rc)
+                term = p
+        if self.o.object is not None:
+            i = m.find("obj=", term) if len(m) >= term else -1
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                s.add_avc(AvcEntry(tcontext=m[p:t] if t >= 0 else m[p:]))
+
+    def parse_obj(self, m: str, s: SearchItems) -> None:
+        if self.o.object is not None:
+            i = m.find("obj=")
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                s.add_avc(AvcEntry(tcontext=m[p:t] if t >= 0 else m[p:]))
+
+    def parse_sockaddr(self, m: str, s: SearchItems) -> None:
+        o = self.o
+        if o.hostname is None and o.filename is None:
+            return
+        i = m.find("saddr=")
+        if i < 0:
+            return
+        p = i + 6
+        if m.startswith("(", p):
+            close = m.find(")", p)
+            length = close - p + 1 if close >= 0 else 0
+        else:
+            q = p
+            while q < len(m) and m[q] in _HEX:
+                q += 1
+            length = (q - p) // 2
+        raw = _unescape_bytes(m, p)
+        if raw is None:
+            raise Malformed(4)
+        s.hostname = None
+        fam = struct.unpack_from("<H", raw.ljust(2, b"\0"))[0]
+        if fam == 2:
+            if length < 16:
+                self._stderr("sockaddr len too short\n")
+                raise Malformed(1)
+        elif fam == 10:
+            if length < 28:
+                self._stderr("sockaddr6 len too short\n")
+                raise Malformed(2)
+        elif fam == 1:
+            if length < 4:
+                self._stderr("sun_path len too short\n")
+                raise Malformed(3)
+            if o.filename is not None:
+                if s.filenames is None:
+                    s.filenames = []
+                path = raw[2:]
+                if path[:1] != b"\0":
+                    name = path.split(b"\0", 1)[0]
+                else:
+                    name = path[1:].split(b"\0", 1)[0]
+                s.filenames.append(name.decode("latin-1"))
+            return
+        else:
+            return
+        if o.hostname is None:
+            return
+        buf = raw.ljust(28, b"\0")
+        if fam == 2:
+            s.hostname = str(ipaddress.IPv4Address(buf[4:8]))
+        else:
+            addr = ipaddress.IPv6Address(buf[8:24])
+            text = addr.compressed
+            if addr.ipv4_mapped is not None:
+                text = "::ffff:" + str(addr.ipv4_mapped)
+            scope = struct.unpack_from("<I", buf, 24)[0]
+            if scope and (addr.is_link_local or addr.is_multicast):
+                text += f"%{scope}"
+            s.hostname = text
+
+    def _stderr(self, text: str) -> None:
+        if self.debug_out is not None:
+            self.debug_out(text)
+
+    def parse_integrity(self, m: str, s: SearchItems) -> None:
+        o = self.o
+        term = 0
+        i = m.find("pid=", term)
+        if i >= 0:
+            p = i + 4
+            t = m.find(" ", p)
+            if t < 0:
+                raise Malformed(1)
+            v, err = c_strtoul(m[p:t])
+            if err:
+                raise Malformed(2)
+            s.pid, term = _s32(v), t
+        if self.want_uid:
+            i = m.find(" uid=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(3)
+                v, err = c_strtoul(m[p:t])
+                if err:
+                    raise Malformed(4)
+                s.uid, term = _u32(v), t
+                s.tuid = self._lookup_uid("uid", s.uid)
+        if self.want_auid:
+            i = m.find("auid=")
+            if i >= 0:
+                p = i + 5
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(5)
+                v, err = c_strtoul(m[p:t])
+                if err:
+                    raise Malformed(6)
+                s.loginuid, term = _u32(v), t
+                s.tauid = self._lookup_uid("auid", s.loginuid)
+        if self.want_ses:
+            i = m.find("ses=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(10)
+                v, err = c_strtoul(m[p:t])
+                if err:
+                    raise Malformed(11)
+                s.session, term = _u32(v), t
+        if o.subject is not None:
+            i = m.find("subj=", term)
+            if i >= 0:
+                p = i + 5
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(12)
+                s.add_avc(AvcEntry(scontext=m[p:t]))
+                term = t
+        if o.comm is not None:
+            i = m.find("comm=", term)
+            if i >= 0:
+                p = i + 5
+                if m.startswith('"', p):
+                    t = m.find('"', p + 1)
+                    if t < 0:
+                        raise Malformed(7)
+                    s.comm = m[p + 1:t]
+                    term = t
+                else:
+                    s.comm = unescape(m, p)
+        if o.filename is not None:
+            i = m.find(" name=", term)
+            if i >= 0:
+                if self.common_path_parser(m, i + 6, s):
+                    raise Malformed(8)
+        if self.want_success:
+            i = m.find("res=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
+                if err:
+                    raise Malformed(9)
+                s.success = _s32(v)
+
+    def parse_avc(self, m: str, s: SearchItems, t_: int) -> None:
+        o = self.o
+        an = AvcEntry()
+        term = 0
+        i = m.find("avc: ")
+        if i >= 0:
+            p = i + 5
+            brace = m.find("{", p)
+            if brace < 0:
+                term = 0
+            else:
+                if self.want_success:
+                    s.success = (Success.FAILED if "denied" in m[p:brace]
+                                 else Success.SUCCESS)
+                q = brace + 1
+                while q < len(m) and m[q] == " ":
+                    q += 1
+                close = m.find("}", q)
+                if close < 0:
+                    raise Malformed(2)
+                term = close
+                while term > 0 and m[term - 1] == " ":
+                    term -= 1
+        if t_ == 1107:
+            try:
+                self.parse_user(m, s, t_, an)
+                rc = 0
+            except Malformed as exc:
+                rc = exc.rc
+            if rc > 20:
+                rc = 0
+            s.add_avc(an)
+            if rc:
+                raise Malformed(rc)
+            return
+        if self.want_pid:
+            i = m.find("pid=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(3)
+                v, err = c_strtoul(m[p:t])
+                if err:
+                    raise Malformed(4)
+                s.pid, term = _s32(v), t
+        if o.comm is not None and s.comm is None:
+            i = m.find("comm=", term)
+            if i < 0:
+                raise Malformed(5)
+            p = i + 5
+            if m.startswith('"', p):
+                t = m.find('"', p + 1)
+                if t < 0:
+                    raise Malformed(6)
+                s.comm = m[p + 1:t]
+                term = t
+            else:
+                s.comm = unescape(m, p)
+                if s.comm is None:
+                    raise Malformed(11)
+                term = p + 6
+        if o.filename is not None:
+            i = m.find(" path=", term)
+            if i >= 0:
+                rc = self.common_path_parser(m, i + 6, s)
+                if rc:
+                    raise Malformed(rc)
+                term += 7
+            else:
+                i = m.find(" name=", term)
+                if i >= 0:
+                    rc = self.common_path_parser(m, i + 6, s)
+                    if rc:
+                        raise Malformed(rc)
+                    term += 7
+        if o.subject is not None:
+            i = m.find("scontext=", term)
+            if i >= 0:
+                p = i + 9
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(7)
+                an.scontext, term = m[p:t], t
+        if o.object is not None:
+            i = m.find("tcontext=", term)
+            if i >= 0:
+                p = i + 9
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(8)
+                an.tcontext, term = m[p:t], t
+        i = m.find("tclass=", term)
+        if i < 0:
+            raise Malformed(9)
+        s.add_avc(an)
+
+    def parse_kernel_anom(self, m: str, s: SearchItems, t_: int) -> None:
+        o = self.o
+        term = 0
+        if self.want_auid:
+            i = m.find("auid=", term)
+            if i < 0:
+                raise Malformed(1)
+            p = i + 5
+            t = m.find(" ", p)
+            v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
+            if err:
+                raise Malformed(2)
+            s.loginuid = _u32(v)
+            term = t if t >= 0 else p
+            s.tauid = self._lookup_uid("auid", s.loginuid)
+        if self.want_uid:
+            i = m.find("uid=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(3)
+                v, err = c_strtoul(m[p:t])
+                if err:
+                    raise Malformed(4)
+                s.uid, term = _u32(v), t
+                s.tuid = self._lookup_uid("uid", s.uid)
+        if self.want_gid:
+            i = m.find("gid=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(5)
+                v, err = c_strtoul(m[p:t])
+                if err:
+                    raise Malformed(6)
+                s.gid, term = _u32(v), t
+        if self.want_ses:
+            i = m.find("ses=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
+                if err:
+                    raise Malformed(7)
+                s.session = _u32(v)
+                term = t if t >= 0 else p
+        if t_ == 1700:
+            return
+        if o.subject is not None:
+            i = m.find("subj=", term)
+            if i >= 0:
+                p = i + 5
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(8)
+                s.add_avc(AvcEntry(scontext=m[p:t]))
+                term = t
+        if self.want_pid:
+            i = m.find("pid=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(10)
+                v, err = c_strtoul(m[p:t])
+                if err:
+                    raise Malformed(11)
+                s.pid, term = _s32(v), t
+        if o.comm is not None:
+            i = m.find("comm=", term)
+            if i >= 0:
+                p = i + 5
+                if m.startswith('"', p):
+                    t = m.find('"', p + 1)
+                    if t < 0:
+                        raise Malformed(12)
+                    s.comm = m[p + 1:t]
+                    term = t
+                else:
+                    s.comm = unescape(m, p)
+        if o.exe is not None:
+            i = m.find("exe=", term)
+            if i >= 0:
+                p = i + 4
+                if m.startswith('"', p):
+                    t = m.find('"', p + 1)
+                    if t < 0:
+                        raise Malformed(13)
+                    s.exe = m[p + 1:t]
+                    term = t
+                else:
+                    s.exe = unescape(m, p)
+            elif t_ != 1701:
+                raise Malformed(14)
+        if t_ == 1326:
+            i = m.find("arch=", term)
+            if i < 0:
+                return
+            p = i + 5
+            t = m.find(" ", p)
+            if t < 0:
+                raise Malformed(15)
+            v, err = c_strtoul(m[p:t], 16)
+            if err:
+                raise Malformed(16)
+            s.arch, term = _s32(v), t
+            i = m.find("syscall=", term)
+            if i < 0:
+                raise Malformed(17)
+            p = i + 8
+            t = m.find(" ", p)
+            if t < 0:
+                raise Malformed(18)
+            v, err = c_strtoul(m[p:t])
+            if err:
+                raise Malformed(19)
+            s.syscall, term = _s32(v), t
+        if self.want_success:
+            i = m.find("res=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
+                if err:
+                    raise Malformed(68)
+                s.success = _s32(v)
+
+    def parse_simple(self, m: str, s: SearchItems, t_: int) -> None:
+        o = self.o
+        term = 0
+        if self.want_auid:
+            i = m.find("auid=", term)
+            if i < 0 and t_ != 1305:
+                raise Malformed(1)
+            if i >= 0:
+                p = i + 5
+                t = m.find(" ", p)
+                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
+                if err:
+                    raise Malformed(2)
+                s.loginuid = _u32(v)
+                term = t if t >= 0 else p
+                s.tauid = self._lookup_uid("auid", s.loginuid)
+        if self.want_ses:
+            i = m.find("ses=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
+                if err:
+                    raise Malformed(3)
+                s.session = _u32(v)
+                term = t if t >= 0 else p
+        if o.subject is not None:
+            i = m.find("subj=", term)
+            if i >= 0:
+                p = i + 5
+                t = m.find(" ", p)
+                s.add_avc(AvcEntry(scontext=m[p:t] if t >= 0 else m[p:]))
+                term = t if t >= 0 else p
+        if o.key is not None:
+            i = m.find("key=", term)
+            if i >= 0:
+                if s.keys is None:
+                    s.keys = []
+                p = i + 4
+                if m.startswith('"', p):
+                    t = m.find('"', p + 1)
+                    if t < 0:
+                        raise Malformed(6)
+                    s.keys.append(m[p + 1:t])
+                    term = t
+                else:
+                    text = unescape(m, p)
+                    if text is None:
+                        raise Malformed(8)
+                    s.keys.extend(k for k in text.split(KEY_SEPARATOR) if k)
+        if t_ == 1305:
+            s.success = Success.SUCCESS
+        if self.want_success:
+            i = m.find("res=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
+                if err:
+                    raise Malformed(7)
+                s.success = _s32(v)
+
+    def parse_tty(self, m: str, s: SearchItems) -> None:
+        o = self.o
+        term = 0
+        if self.want_pid:
+            i = m.find("pid=")
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(1)
+                v, err = c_strtoul(m[p:t])
+                if err:
+                    raise Malformed(2)
+                s.pid, term = _s32(v), t
+        if self.want_uid:
+            i = m.find(" uid=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(3)
+                v, err = c_strtoul(m[p:t])
+                if err:
+                    raise Malformed(4)
+                s.uid, term = _u32(v), t
+                s.tuid = self._lookup_uid("uid", s.uid)
+        if self.want_auid:
+            i = m.find("auid=", term)
+            if i < 0:
+                raise Malformed(5)
+            p = i + 5
+            t = m.find(" ", p)
+            v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
+            if err:
+                raise Malformed(6)
+            s.loginuid = _u32(v)
+            term = t if t >= 0 else p
+            s.tauid = self._lookup_uid("auid", s.loginuid)
+        if self.want_ses:
+            i = m.find("ses=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(7)
+                v, err = c_strtoul(m[p:t])
+                if err:
+                    raise Malformed(8)
+                s.session, term = _u32(v), t
+        if o.comm is not None:
+            i = m.find("comm=", term)
+            if i >= 0:
+                p = i + 5
+                if m.startswith('"', p):
+                    t = m.find('"', p + 1)
+                    if t < 0:
+                        raise Malformed(11)
+                    s.comm = m[p + 1:t]
+                else:
+                    s.comm = unescape(m, p)
+
+    def parse_pkt(self, m: str, s: SearchItems) -> None:
+        term = 0
+        if self.o.hostname is not None:
+            i = m.find("saddr=")
+            if i >= 0:
+                p = i + 6
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(1)
+                s.hostname, term = m[p:t], t
+        if self.o.object is not None:
+            i = m.find("obj=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                s.add_avc(AvcEntry(tcontext=m[p:t] if t >= 0 else m[p:]))
+
+    def parse_kernel(self, m: str, s: SearchItems) -> None:
+        o = self.o
+        term = 0
+        if self.want_pid and s.pid == -1:
+            r = self._field_num(m, " pid=", term, 54, 52)
+            s.pid, term = _s32(r[0]), r[1]
+        if s.uid == U32 and s.tuid is None and self.want_uid:
+            i = m.find("uid=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(55)
+                v, err = c_strtoul(m[p:t])
+                if err:
+                    raise Malformed(56)
+                s.uid, term = _u32(v), t
+            else:
+                s.uid = 0
+            s.tuid = self._lookup_uid("uid", s.uid)
+        if s.loginuid == U32 - 1 and s.tauid is None and self.want_auid:
+            i = m.find("auid=", term)
+            if i >= 0:
+                p = i + 5
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(57)
+                v, err = c_strtoul(m[p:t])
+                if err:
+                    raise Malformed(58)
+                s.loginuid, term = _u32(v), t
+            else:
+                s.loginuid = U32
+            s.tauid = self._lookup_uid("auid", s.loginuid)
+        if s.terminal is None and o.terminal is not None:
+            i = m.find("tty=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(59)
+                s.terminal, term = m[p:t], t
+            else:
+                s.terminal = "(none)"
+        if s.session == U32 - 1 and self.want_ses:
+            i = m.find("ses=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                if t < 0:
+                    raise Malformed(60)
+                v, err = c_strtoul(m[p:t])
+                if err:
+                    raise Malformed(61)
+                s.session, term = _u32(v), t
+            else:
+                s.session = U32
+        if s.avc is None and o.subject is not None:
+            i = m.find("subj=", term)
+            if i < 0:
+                raise Malformed(64)
+            p = i + 5
+            t = m.find(" ", p)
+            if t < 0:
+                raise Malformed(62)
+            s.add_avc(AvcEntry(scontext=m[p:t]))
+            term = t
+        if s.comm is None and o.comm is not None:
+            i = m.find("comm=", term)
+            if i < 0:
+                raise Malformed(66)
+            p = i + 5
+            if m.startswith('"', p):
+                t = m.find('"', p + 1)
+                if t < 0:
+                    raise Malformed(65)
+                s.comm, term = m[p + 1:t], t
+            else:
+                s.comm = unescape(m, p)
+        if s.exe is None and o.exe is not None:
+            i = m.find("exe=")
+            if i >= 0:
+                p = i + 4
+                if m.startswith('"', p):
+                    t = m.find('"', p + 1)
+                    if t < 0:
+                        raise Malformed(67)
+                    s.exe, term = m[p + 1:t], t
+                else:
+                    s.exe = unescape(m, p)
+            else:
+                s.exe = "(null)"
+        if self.want_success:
+            i = m.find("res=", term)
+            if i >= 0:
+                p = i + 4
+                t = m.find(" ", p)
+                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
+                if err:
+                    raise Malformed(69)
+                s.success = _s32(v)

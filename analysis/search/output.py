@@ -1,0 +1,106 @@
+"""Writing matched events in the reference's formats.
+
+* default: ``----``, ``time->`` + ctime(3) of the event, then the records
+  newest first (last read first), control characters written as ``\\ooo``
+  (``--escape`` picks tty/shell/shell_quote/raw); when the last record is a
+  DAEMON_* one only that record is printed, as is;
+* raw: the lines as read, in order (ENRICHED events keep their ``\\x1d``
+  part; a RAW line inside an ENRICHED event gets a trailing ``\\x1d`` like
+  the reference);
+* interpret: ``----`` then each record as ``ausearch -i`` prints it, via
+  ``audix.analysis.interpret.Interpreter.format_record``.
+"""
+from __future__ import annotations
+
+import re
+import time
+
+from ..event import LogEvent
+from .options import Escape
+
+_CTRL = re.compile(r"[\x00-\x1f]")
+_CTRL_NOT_NL = re.compile(r"[\x00-\x09\x0b-\x1f]")
+_SHELL = re.compile(r"[\x00-\x1f\"'`$\\!()| ]")
+_SHELL_QUOTE = re.compile(r"[\x00-\x1f\"'`$\\!()| ;#&*?\[\]<>{}]")
+
+
+def _octal_or_backslash(m: re.Match) -> str:
+    c = m.group(0)
+    if c < " ":
+        return "\\%03o" % ord(c)
+    return "\\" + c
+
+
+def escape_text(text: str, mode: Escape) -> str:
+    """The reference's safe_print_string escaping of one record."""
+    if mode is Escape.TTY:
+        if _CTRL.search(text) is None:
+            return text
+        return _CTRL.sub(_octal_or_backslash, text)
+    if mode is Escape.SHELL:
+        return _SHELL.sub(_octal_or_backslash, text)
+    if mode is Escape.SHELL_QUOTE:
+        return _SHELL_QUOTE.sub(_octal_or_backslash, text)
+    return text
+
+
+def _raw_part(line: str) -> str:
+    sep = line.find("\x1d")
+    return line if sep < 0 else line[:sep]
+
+
+class EventWriter:
+    """Formats events for one output format; ``format(ev) -> str``."""
+
+    def __init__(self, escape: Escape = Escape.TTY, interpret_line=None, stats=None):
+        self.escape = escape
+        self.stats = stats      # logsource.InputStats: skip escaping while no control byte was read
+        self.interpret_line = interpret_line   # (line, type, event) -> text with its newline
+        self._ctime_cache: dict[int, str] = {}
+
+    def ctime(self, sec: int) -> str:
+        v = self._ctime_cache.get(sec)
+        if v is None:
+            try:
+                v = time.ctime(sec) + "\n"
+            except (OverflowError, ValueError, OSError):
+                v = "\n"
+            if len(self._ctime_cache) > 4096:
+                self._ctime_cache.clear()
+            self._ctime_cache[sec] = v
+        return v
+
+    def default(self, ev: LogEvent) -> str:
+        head = "----\ntime->" + self.ctime(ev.sec)
+        lines = ev.lines
+        if 1200 <= ev.types[-1] < 1300:
+            return head + _raw_part(lines[-1]) + "\n"
+        body = "\n".join(reversed(lines)) if len(lines) > 1 else lines[0]
+        if "\x1d" in body:
+            body = "\n".join(_raw_part(line) for line in reversed(lines))
+        esc = self.escape
+        if esc is Escape.TTY:
+            if self.stats is not None and not self.stats.controls:
+                pass
+            elif _CTRL_NOT_NL.search(body) is not None:
+                body = _CTRL_NOT_NL.sub(_octal_or_backslash, body)
+        elif esc is not Escape.RAW:
+            body = "\n".join(escape_text(line, esc) for line in body.split("\n"))
+        return head + body + "\n"
+
+    @staticmethod
+    def raw(ev: LogEvent) -> str:
+        lines = ev.lines
+        if any("\x1d" in line for line in lines):
+            return "".join(line + "\n" if "\x1d" in line else line + "\x1d\n"
+                           for line in lines)
+        return "\n".join(lines) + "\n"
+
+    def interpreted(self, ev: LogEvent) -> str:
+        lines, types = ev.lines, ev.types
+        if 1200 <= types[-1] < 1300:
+            order = [len(lines) - 1]
+        else:
+            order = range(len(lines) - 1, -1, -1)
+        fmt = self.interpret_line
+        return "----\n" + "".join(fmt(lines[i], types[i], ev) for i in order)
