@@ -30,6 +30,7 @@ USAGE = "Usage: audisp-remote [--config FILE] [--log-stderr]\n"
 @dataclass
 class Environment:
     stdin_fd: int = 0
+    stdout: object = None
     stderr: object = None
     use_syslog: bool = True
 
@@ -70,8 +71,12 @@ def _parse(argv: list[str]) -> tuple[str, bool]:
 def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
     env = env or Environment()
     stderr = env.stderr or sys.stderr
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args in (["-h"], ["--help"]):
+        _emit(env.stdout or sys.stdout, USAGE.rstrip("\n"))
+        return 0
     try:
-        path, to_stderr = _parse(list(sys.argv[1:] if argv is None else argv))
+        path, to_stderr = _parse(args)
     except ValueError as e:
         if str(e):
             _emit(stderr, f"audisp-remote: {e}")

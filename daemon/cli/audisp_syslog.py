@@ -18,11 +18,13 @@ from audix.daemon.plugins.audisp_syslog import (ArgumentError, RecordFormatter, 
 
 PROGRAM = "audisp-syslog"
 MAX_LINE = 8970
+USAGE = "Usage: audisp-syslog [LOG_<priority>] [LOG_<facility>] [interpret]"
 
 
 @dataclass
 class Environment:
     stdin_fd: int = 0
+    stdout: object = None
     stderr: object = None
     emit: object = None          # (priority, text); default: the C library's syslog
     openlog: object = None       # (ident, facility)
@@ -53,6 +55,9 @@ def _lines(fd: int):
 def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
     env = env or Environment()
     args = list(sys.argv[1:] if argv is None else argv)
+    if args in (["-h"], ["--help"]):  # audix addition
+        print(USAGE, file=env.stdout or sys.stdout)
+        return 0
     emit = env.emit or syslog.syslog
     openlog = env.openlog or (lambda ident, facility: syslog.openlog(ident, 0, facility))
     if env.emit is None:

@@ -555,6 +555,8 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr:
 
 
 def _run(args: list[str], io_: Io, ex: KernelExecutor, env: ParseEnv, is_root) -> int:
+    if args == ["--help"]:  # audix addition: the reference knows only -h
+        args = ["-h"]
     if not args:
         ex.usage()
         return 1

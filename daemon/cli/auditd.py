@@ -214,6 +214,9 @@ def _tell_parent(fd: int | None, status: int, message: str = "") -> None:
 def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
     env = env or Environment()
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv == ["--help"]:  # audix addition: the reference has no --help
+        _write(env.stdout, USAGE)
+        return 0
     try:
         args = parse_args(argv, env.stderr)
     except UsageError:
