@@ -43,6 +43,7 @@ from .auditd_records import (DAEMON_ABORT, DAEMON_CONFIG, DAEMON_END, DAEMON_RES
 from .config import ConfigError, DaemonConfig, load_config
 from .errors import AuditError
 from .logwriter import LineFormatter, LogWriter, is_logged_type, resolve_node_name
+from .processes import process_exists
 
 BATCH_LIMIT = 4096
 RECV_SIZE = 65536
@@ -59,25 +60,38 @@ class Dispatcher(Protocol):
     ``dispatch`` gets ``(type, text, line)`` per record, in order, EOE
     included: ``text`` is the kernel's ``audit(...): body`` (None for a
     record from the network), ``line`` the formatted log line (node=,
-    ENRICHED as configured).  It is called on the writer thread and must
-    never block (queue and apply ``overflow_action`` on its side)."""
+    ENRICHED as configured; None for a kernel or daemon record when the
+    dispatcher's optional ``needs_lines`` is False).  It is called on the
+    writer thread and must never block (queue and apply ``overflow_action``
+    on its side).  Optional too: ``active`` (False: nothing to dispatch to),
+    ``resume()`` (USR2) and ``state_lines()`` (SIGCONT report; its first line
+    is "Number of active plugins = N")."""
 
-    def dispatch(self, records: list[tuple[int, str | None, str]]) -> None: ...
+    def dispatch(self, records: list[tuple[int, str | None, str | None]]) -> None: ...
     def reconfigure(self, cfg: DaemonConfig) -> None: ...
     def stop(self) -> None: ...
 
 
-DispatcherFactory = Callable[[DaemonConfig, Callable[[int, str], None]], "Dispatcher | None"]
+Log = Callable[[int, str], None]
 
 
-def default_dispatcher_factory(cfg: DaemonConfig, log) -> "Dispatcher | None":
+class DispatcherFactory(Protocol):
+    """Makes the daemon's dispatcher; ``actions`` (the daemon's) runs the
+    ``single``/``halt`` overflow actions."""
+
+    def __call__(self, cfg: DaemonConfig, log: Log,
+                 actions: Actions | None = None) -> "Dispatcher | None": ...
+
+
+def default_dispatcher_factory(cfg: DaemonConfig, log: Log,
+                               actions: Actions | None = None) -> "Dispatcher | None":
     """The plugin dispatcher, when audix provides one
-    (``audix.daemon.plugins.dispatcher.dispatcher_for(cfg, log)``)."""
+    (``audix.daemon.plugins.dispatcher.dispatcher_for(cfg, log, actions=...)``)."""
     try:
         from .plugins.dispatcher import dispatcher_for  # type: ignore[import-not-found]
     except ImportError:
         return None
-    return dispatcher_for(cfg, log)
+    return dispatcher_for(cfg, log, actions=actions)
 
 
 class StartupError(Exception):
@@ -190,7 +204,7 @@ class AuditDaemon:
             status = self.ctl.get_status()
         except AuditError as exc:
             raise StartupError(f"Cannot get audit status ({exc})") from None
-        if local and status.pid and status.pid != os.getpid() and _alive(status.pid):
+        if local and status.pid and status.pid != os.getpid() and process_exists(status.pid):
             raise StartupError(f"Another audit daemon (pid {status.pid}) is registered with "
                                f"the kernel; refusing to start")
         self._write_pid_file()
@@ -209,7 +223,8 @@ class AuditDaemon:
             raise StartupError(f"Unable to open the audit log {cfg.log_file}") from None
         if self._dispatcher_factory is not None:
             try:
-                self.dispatcher = self._dispatcher_factory(cfg, self._log)
+                self.dispatcher = self._dispatcher_factory(cfg, self._log,
+                                                           actions=self.actions)
             except Exception as exc:
                 self._log(syslog.LOG_ERR, f"Cannot start the event dispatcher ({exc})")
                 self.dispatcher = None
@@ -302,7 +317,7 @@ class AuditDaemon:
         self._dispatch_lines([(r.type, r.text, line) for r, line in zip(records, lines)])
 
     # -- dispatcher (plugins) --------------------------------------------------------
-    def _dispatch_lines(self, records: list[tuple[int, str | None, str]]) -> None:
+    def _dispatch_lines(self, records: list[tuple[int, str | None, str | None]]) -> None:
         if self.dispatcher is None or not records:
             return
         try:
@@ -310,10 +325,18 @@ class AuditDaemon:
         except Exception as exc:  # a plugin problem never stops the log
             self._log(syslog.LOG_ERR, f"event dispatcher error: {exc!r}")
 
+    def _line_formatter(self) -> Callable[[int, str], str] | None:
+        """How to make the log line the dispatcher gets with a kernel or daemon
+        record; None when it does not use lines (RAW mode: the kernel's text
+        goes to the plugins, no need to format every record twice)."""
+        if not getattr(self.dispatcher, "needs_lines", True):
+            return None
+        return self.formatter.format
+
     def _dispatch_kernel(self, batch: list) -> None:
         if self.dispatcher is None or not getattr(self.dispatcher, "active", True):
             return  # no plugin runs: don't format lines for nobody
-        fmt = self.formatter.format
+        fmt = self._line_formatter()
         out = []
         for rec in batch:
             if isinstance(rec, bytes):
@@ -325,13 +348,14 @@ class AuditDaemon:
                 continue
             if text is None:
                 text = rec[16:].rstrip(b"\0\n").decode("latin-1")
-            out.append((t, text, fmt(t, text)))
+            out.append((t, text, fmt(t, text) if fmt is not None else None))
         self._dispatch_lines(out)
 
     def _dispatch_record(self, record: "DaemonRecord") -> None:
         if self.dispatcher is not None:
-            self._dispatch_lines([(record.type, record.text,
-                                   self.formatter.format(record.type, record.text))])
+            fmt = self._line_formatter()
+            line = fmt(record.type, record.text) if fmt is not None else None
+            self._dispatch_lines([(record.type, record.text, line)])
 
     def _dispatch_remote(self, lines: list[str]) -> None:
         if self.dispatcher is None or not self.cfg.distribute_network:
@@ -551,10 +575,14 @@ class AuditDaemon:
         report = (f"audit version = 3.0.9\n"
                   f"current time = {time.strftime('%x %X')}\n"
                   f"process priority = {os.getpriority(os.PRIO_PROCESS, 0)}\n"
-                  + self.writer.state_report() + self.queue.state_report())
+                  + self.writer.state_report())
+        # as the reference: the plugin count, then the queue, then the rest
+        plugin_lines = ["Number of active plugins = 0"]
         state_lines = getattr(self.dispatcher, "state_lines", None)
         if state_lines is not None:
-            report += "".join(line + "\n" for line in state_lines())
+            plugin_lines = list(state_lines()) or plugin_lines
+        report += plugin_lines[0] + "\n" + self.queue.state_report()
+        report += "".join(line + "\n" for line in plugin_lines[1:])
         if self.listener is not None:
             report += "".join(line + "\n" for line in self.listener.connection_state())
         old = os.umask(0o137)
@@ -685,16 +713,6 @@ def _avoid_oom_killer(log) -> None:
         log(syslog.LOG_NOTICE, "Unable to adjust out of memory score")
     finally:
         os.close(fd)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _reap_children() -> None:

@@ -167,9 +167,9 @@ class SignalInfo:
 
 
 def _marshal_module():
-    """audix.daemon.netlink_marshal (pyroute2), imported on the first control
-    request: importing pyroute2 costs ~0.4 s, which readers and commands that
-    fail early need not pay."""
+    """audix.daemon.netlink_marshal (pyroute2's netlink core), imported on the
+    first control request: it still costs tens of milliseconds, which readers
+    and commands that fail early need not pay."""
     from . import netlink_marshal
 
     return netlink_marshal

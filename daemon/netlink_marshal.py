@@ -10,10 +10,65 @@ slices the payload itself, far faster than a generic marshal).
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import struct
+import sys
+import types
 
-from pyroute2.netlink import NLMSG_DONE, NLMSG_ERROR, nlmsg, nlmsgerr
-from pyroute2.netlink.nlsocket import Marshal
+
+def _import_pyroute2_netlink() -> tuple[types.ModuleType, types.ModuleType]:
+    """``pyroute2.netlink`` and ``pyroute2.netlink.nlsocket``, without running
+    ``pyroute2/__init__.py`` when pyroute2 is not imported yet: that file
+    imports the whole library up front (IPRoute, NDB, asyncio...), which
+    every auditctl and autrace start would pay for.
+
+    The parent package is registered as a bare module whose first missing
+    attribute runs the real ``__init__`` in it, so a later ``import pyroute2``
+    or ``from pyroute2 import IPRoute`` elsewhere in the process still gets
+    the complete library.  Anything unexpected: the ordinary import."""
+    if "pyroute2" not in sys.modules:
+        before = set(sys.modules)
+        try:
+            _register_lazy_package("pyroute2")
+            return (importlib.import_module("pyroute2.netlink"),
+                    importlib.import_module("pyroute2.netlink.nlsocket"))
+        except Exception:
+            for name in set(sys.modules) - before:  # undo, then import as usual
+                if name == "pyroute2" or name.startswith("pyroute2."):
+                    del sys.modules[name]
+    import pyroute2.netlink
+    import pyroute2.netlink.nlsocket
+    return pyroute2.netlink, pyroute2.netlink.nlsocket
+
+
+def _register_lazy_package(name: str) -> None:
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        raise ImportError(f"{name} is not an importable package")
+    package = importlib.util.module_from_spec(spec)
+
+    def complete(attr: str):
+        """An attribute the bare package lacks: a submodule is imported alone
+        (as ``from pyroute2 import config`` does); anything else runs the
+        package's ``__init__`` (once)."""
+        if importlib.util.find_spec(f"{name}.{attr}") is not None:
+            return importlib.import_module(f"{name}.{attr}")
+        del package.__getattr__
+        spec.loader.exec_module(package)
+        try:
+            return package.__dict__[attr]
+        except KeyError:
+            raise AttributeError(f"module {name!r} has no attribute {attr!r}") from None
+
+    package.__getattr__ = complete
+    sys.modules[name] = package
+
+
+_netlink, _nlsocket = _import_pyroute2_netlink()
+NLMSG_DONE, NLMSG_ERROR = _netlink.NLMSG_DONE, _netlink.NLMSG_ERROR
+nlmsg, nlmsgerr = _netlink.nlmsg, _netlink.nlmsgerr
+Marshal = _nlsocket.Marshal
 
 AUDIT_GET = 1000
 AUDIT_SET = 1001

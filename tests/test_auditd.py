@@ -3,6 +3,7 @@ pure parts of its command line and daemon records."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
@@ -660,7 +661,8 @@ def test_remote_client_records_are_written_and_acked(tmp_path):
 LAUNCH_WITH_DISPATCHER = LAUNCH_FAKE_KERNEL.replace(
     "sys.exit(main(",
     "class Recorder:\n"
-    "    def __init__(self, cfg, log): self.out = open(sys.argv[2] + '.dispatched', 'w')\n"
+    "    def __init__(self, cfg, log, actions):\n"
+    "        self.out = open(sys.argv[2] + '.dispatched', 'w')\n"
     "    def dispatch(self, records):\n"
     "        for t, text, line in records: self.out.write(f'{t}|{text}|{line}\\n')\n"
     "        self.out.flush()\n"
@@ -708,52 +710,139 @@ def test_dispatcher_gets_daemon_and_network_records(tmp_path):
     assert not any(x.startswith("1203|") for x in got)  # DAEMON_CONFIG is not dispatched
 
 
-def test_kernel_batches_reach_the_dispatcher_with_eoe(tmp_path, monkeypatch):
-    import struct
+class RecordingDispatcher:
+    """A dispatcher for the daemon's side of the interface: it keeps what it gets."""
+
+    needs_lines = True
+
+    def __init__(self, cfg, log, actions):
+        self.actions = actions
+        self.seen = []
+
+    def dispatch(self, records):
+        self.seen.extend(records)
+
+    def reconfigure(self, cfg):
+        pass
+
+    def state_lines(self):
+        return ["Number of active plugins = 1", "plugin fake.conf (/bin/fake) running",
+                "plugin records dropped = 0"]
+
+    def stop(self):
+        self.seen.append("stop")
+
+
+class ActionsStub:
+    def log(self, level, text):
+        pass
+
+
+@contextlib.contextmanager
+def _dispatching_daemon(tmp_path, monkeypatch, factory, log_format="RAW"):
+    """A started daemon on a fake kernel with ``factory``'s dispatcher; closed after."""
     from audix.daemon.auditd_daemon import AuditDaemon, DaemonOptions
     from audix.daemon.config import DaemonConfig, LogFormat
     monkeypatch.setattr(FakeNetlink, "registered_pid", 0)
     monkeypatch.setattr(FakeNetlink, "refuse_with", None)
     (tmp_path / "log").mkdir()
-    cfg = DaemonConfig(log_file=str(tmp_path / "log" / "audit.log"), log_format=LogFormat.RAW,
-                       priority_boost=0)
-    seen = []
-
-    class Recorder:
-        def __init__(self, cfg, log):
-            pass
-
-        def dispatch(self, records):
-            seen.extend(records)
-
-        def reconfigure(self, cfg):
-            pass
-
-        def stop(self):
-            seen.append("stop")
-
-    class Acts:
-        def log(self, level, text):
-            pass
-
+    cfg = DaemonConfig(log_file=str(tmp_path / "log" / "audit.log"),
+                       log_format=LogFormat[log_format], priority_boost=0)
     opts = DaemonOptions(pid_file=None, state_file=str(tmp_path / "state"), startup="nochange")
-    d = AuditDaemon(cfg, opts, Acts(), FakeNetlink, Recorder)
+    d = AuditDaemon(cfg, opts, ActionsStub(), FakeNetlink, factory)
     d.start()
+    try:
+        yield d
+    finally:
+        d.writer.close()
+        d.close_sockets()
 
-    def gram(t, text):
-        body = text.encode()
-        return struct.pack("=IHHII", 16 + len(body), t, 0, 0, 0) + body
-    d._handle([gram(1300, "audit(5.000:9): arch=c000003e syscall=2"),
-               gram(1320, "audit(5.000:9): ")])
-    d.writer.close()
-    d.close_sockets()
+
+def _gram(t, text):
+    import struct
+    body = text.encode()
+    return struct.pack("=IHHII", 16 + len(body), t, 0, 0, 0) + body
+
+
+KERNEL_BATCH = [_gram(1300, "audit(5.000:9): arch=c000003e syscall=2"),
+                _gram(1320, "audit(5.000:9): ")]
+
+
+def test_kernel_batches_reach_the_dispatcher_with_eoe(tmp_path, monkeypatch):
+    with _dispatching_daemon(tmp_path, monkeypatch, RecordingDispatcher) as d:
+        seen = d.dispatcher.seen
+        d._handle(KERNEL_BATCH)
     assert [t for t, _, _ in seen[:1]] == [1200]  # DAEMON_START
     assert seen[1] == (1300, "audit(5.000:9): arch=c000003e syscall=2",
                        "type=SYSCALL msg=audit(5.000:9): arch=c000003e syscall=2")
     assert seen[2] == (1320, "audit(5.000:9): ", "type=EOE msg=audit(5.000:9):")
     assert seen[-1] == "stop"
-    log = open(cfg.log_file).read()
+    log = open(d.cfg.log_file).read()
     assert "type=SYSCALL" in log and "type=EOE" not in log
+
+
+def test_dispatcher_factory_gets_the_daemons_actions(tmp_path, monkeypatch):
+    with _dispatching_daemon(tmp_path, monkeypatch, RecordingDispatcher) as d:
+        assert d.dispatcher.actions is d.actions
+
+
+def test_no_lines_formatted_for_a_dispatcher_that_does_not_need_them(tmp_path, monkeypatch):
+    class TextOnly(RecordingDispatcher):
+        needs_lines = False
+    with _dispatching_daemon(tmp_path, monkeypatch, TextOnly) as d:
+        seen = d.dispatcher.seen
+        d._handle(KERNEL_BATCH)
+        d._handle(d.daemon_record(1305, "op=test"))
+    assert seen[0][0] == 1200  # DAEMON_START (its line is written anyway)
+    assert seen[1:3] == [(1300, "audit(5.000:9): arch=c000003e syscall=2", None),
+                         (1320, "audit(5.000:9): ", None)]
+    assert seen[3][0] == 1305 and seen[3][1].endswith("): op=test") and seen[3][2] is None
+    log = open(d.cfg.log_file).read()  # the log itself is still written
+    assert "type=SYSCALL msg=audit(5.000:9): arch=c000003e syscall=2\n" in log
+
+
+@pytest.mark.parametrize("log_format, lines", [("RAW", False), ("ENRICHED", True)])
+def test_real_dispatcher_asks_for_lines_only_when_enriched(tmp_path, monkeypatch, log_format,
+                                                          lines):
+    from audix.daemon.auditd_daemon import default_dispatcher_factory
+
+    def factory(cfg, log, actions):
+        (tmp_path / "plugins.d").mkdir()
+        cfg.plugin_dir = str(tmp_path / "plugins.d")  # no plugin of this machine
+        return default_dispatcher_factory(cfg, log, actions=actions)
+    with _dispatching_daemon(tmp_path, monkeypatch, factory, log_format) as d:
+        assert d.dispatcher.actions is d.actions
+        assert (d._line_formatter() is not None) is lines
+
+
+def _state_report(tmp_path, monkeypatch, factory):
+    """The SIGCONT state file's lines (the writer thread runs for the barrier)."""
+    import threading
+    with _dispatching_daemon(tmp_path, monkeypatch, factory) as d:
+        writer = threading.Thread(target=d._write_loop, daemon=True)
+        writer.start()
+        try:
+            d.on_cont()
+        finally:
+            d.queue.close()
+            writer.join(10)
+    return open(d.opts.state_file).read().split("\n")
+
+
+def test_state_report_orders_plugin_count_before_the_queue(tmp_path, monkeypatch):
+    lines = _state_report(tmp_path, monkeypatch, RecordingDispatcher)
+    count = lines.index("Number of active plugins = 1")
+    assert lines[count - 1].startswith("disk error detected = ")  # after the logging state
+    assert lines[count + 1].startswith("current plugin queue depth = ")
+    assert lines[count + 5].startswith("plugin queueing suspended = ")
+    assert lines[count + 6:count + 8] == ["plugin fake.conf (/bin/fake) running",
+                                          "plugin records dropped = 0"]
+
+
+def test_state_report_without_a_dispatcher_counts_no_plugins(tmp_path, monkeypatch):
+    lines = _state_report(tmp_path, monkeypatch, None)
+    count = lines.index("Number of active plugins = 0")
+    assert lines[count + 1].startswith("current plugin queue depth = ")
 
 
 @pytest.mark.kernel
@@ -768,3 +857,12 @@ def test_startup_state_enable_turns_auditing_on(audit_on, tmp_path):
     finally:
         assert d.stop() == 0
     assert log_lines(logd)[0].startswith("type=DAEMON_START ")
+
+
+def test_process_exists_tells_live_from_gone_processes():
+    from audix.daemon.processes import process_exists
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # reaped: its pid is free again
+    assert process_exists(os.getpid())
+    assert process_exists(1)  # init: signal 0 allowed (root) or refused (EPERM), never ESRCH
+    assert not process_exists(child.pid)

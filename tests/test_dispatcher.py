@@ -312,15 +312,21 @@ def test_overflow_suspend_then_resume_and_halt_through_actions(pdir, running):
     assert out.exists()
 
 
-def test_dispatcher_for_takes_the_daemons_actions(pdir):
+def test_dispatcher_for_uses_the_actions_it_is_given(pdir):
+    actions = FakeActions()
+    d = dispatcher_for(pdir.config(), lambda level, text: None, actions=actions)
+    assert d.actions is actions and not d.active
+    d.stop()
+
+
+def test_dispatcher_for_does_not_fish_actions_from_the_log_method(pdir):
     class Daemon:
         actions = FakeActions()
 
         def _log(self, level, text):
             pass
-    daemon = Daemon()
-    d = dispatcher_for(pdir.config(), daemon._log)
-    assert d.actions is daemon.actions and not d.active
+    d = dispatcher_for(pdir.config(), Daemon()._log)
+    assert d.actions is None  # explicit only: the daemon passes its own
     d.stop()
 
 

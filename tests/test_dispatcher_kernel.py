@@ -261,6 +261,11 @@ def test_sighup_adds_and_removes_plugins(audit_on, tmp_path):
     d = Running(OURS, conf, tmp_path, "hup", audit_on)
     try:
         workload(target, "h9hup1", opens=1)
+        # the HUP must come after the daemon read h9hup1's last record (its rule removal)
+        deadline = time.monotonic() + 10
+        while 'op=remove_rule key="h9hup1"' not in log.read_text("latin-1"):
+            assert time.monotonic() < deadline, "h9hup1's rule removal was not logged"
+            time.sleep(0.05)
         os.unlink(conf / "plugins.d" / "first.conf")
         plugin(conf, "second", cap, second)
         d.proc.send_signal(signal.SIGHUP)

@@ -273,3 +273,59 @@ def test_marshal_decodes_replies_and_encodes_requests():
     padded = struct.pack("=IHHII", 16 + 1044, 1013, 2, 7, 0) + bytes(1036) + struct.pack("=I", 3) + b"abc\0"
     (rule,) = MarshalAudit().parse(padded)
     assert rule.raw_payload() == bytes(1036) + struct.pack("=I", 3) + b"abc"
+
+
+def _fresh_python(code: str) -> str:
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+MARSHAL_ROUND_TRIP = (
+    "from audix.daemon.netlink_marshal import MarshalAudit, encode_request\n"
+    "import struct\n"
+    "req = encode_request(1000, 5, 7)\n"
+    "hdr = struct.pack('=IHHII', 36, 2, 0, 7, 0) + struct.pack('=i', 0) + req[:16]\n"
+    "(ack,) = MarshalAudit().parse(hdr)\n"
+    "assert ack['error'] == 0 and struct.unpack_from('=IHHII', req) == (16, 1000, 5, 7, 0)\n")
+
+
+def test_marshal_does_not_import_all_of_pyroute2():
+    out = _fresh_python(
+        MARSHAL_ROUND_TRIP
+        + "import sys\n"
+        "print('pyroute2.iproute' in sys.modules, 'pyroute2.ndb.main' in sys.modules)\n")
+    assert out.split() == ["False", "False"]
+
+
+def test_pyroute2_stays_complete_for_later_importers():
+    out = _fresh_python(
+        MARSHAL_ROUND_TRIP
+        + "import sys, pyroute2\n"
+        "from pyroute2 import IPRoute\n"
+        "from pyroute2.netlink import nlmsg\n"
+        "import audix.daemon.netlink_marshal as m\n"
+        "print(IPRoute.__name__, pyroute2.__version__ != 'unknown',\n"
+        "      pyroute2.netlink is sys.modules['pyroute2.netlink'], m.nlmsg is nlmsg)\n")
+    assert out.split() == ["IPRoute", "True", "True", "True"]
+
+
+def test_marshal_uses_an_already_imported_pyroute2():
+    out = _fresh_python(
+        "import pyroute2\n" + MARSHAL_ROUND_TRIP
+        + "import sys\n"
+        "print(sys.modules['pyroute2'] is pyroute2, 'IPRoute' in vars(pyroute2))\n")
+    assert out.split() == ["True", "True"]
+
+
+def test_marshal_falls_back_to_the_ordinary_import():
+    out = _fresh_python(
+        "import importlib.util\n"
+        "importlib.util.find_spec = lambda name, package=None: None  # the light path fails\n"
+        + MARSHAL_ROUND_TRIP
+        + "import sys\n"
+        "print('IPRoute' in vars(sys.modules['pyroute2']))\n")
+    assert out.split() == ["True"]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Callable
 
 from audix.daemon.errors import AuditError
 from audix.daemon.netlink import AuditNetlink, DatagramReader, MulticastReader, set_receive_buffer
+from audix.daemon.processes import process_exists
 
 from . import spawn
 from .collect import EventFilter
@@ -186,7 +187,7 @@ class TraceSession:
                     signal.signal(sig, handler)
 
     def _open_reader(self, status):
-        if status.pid == 0 or not _process_exists(status.pid):
+        if status.pid == 0 or not process_exists(status.pid):
             # free, or held by a daemon that died (the kernel lets a new one replace it)
             data = AuditNetlink()
             try:
@@ -439,16 +440,6 @@ def _queue_empty(control) -> bool:
         return control.get_status().backlog == 0
     except AuditError:
         return False
-
-
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _terminal_already_delivered() -> bool:

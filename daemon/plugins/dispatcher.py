@@ -119,8 +119,10 @@ class PluginDispatcher:
         return self.formatted
 
     # -- the writer thread's side ------------------------------------------------------
-    def dispatch(self, items: list[tuple[int, str | None, str]]) -> None:
-        """Queue ``(type, kernel text or None, log line)`` records; never blocks."""
+    def dispatch(self, items: list[tuple[int, str | None, str | None]]) -> None:
+        """Queue ``(type, kernel text or None, log line or None)`` records
+        (the line may be None for kernel records when :attr:`needs_lines`
+        is False); never blocks."""
         if not self.plugins or self.suspended or not items:
             return
         formatted = self.formatted
@@ -242,8 +244,5 @@ def dispatcher_for(cfg: DaemonConfig, log: Log,
                    actions: RunlevelChanger | None = None) -> PluginDispatcher:
     """The daemon's dispatcher (idle, :attr:`~PluginDispatcher.active` False,
     when ``plugin_dir`` has no active plugin: SIGHUP may add some).
-    ``single``/``halt`` use ``actions``, else the actions of the daemon whose
-    bound ``_log`` method ``log`` is."""
-    if actions is None:
-        actions = getattr(getattr(log, "__self__", None), "actions", None)
+    ``single``/``halt`` overflow actions go to ``actions`` (the daemon's)."""
     return PluginDispatcher(cfg, log, actions)
