@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from audix.analysis.cli.aureport import main
-from audix.analysis.report.extract import (LOGINUID_UNSET, S_FAILED, S_SUCCESS, Malformed,
-                                           Scanner, SearchItems, Wanted, strtoul, unescape)
+from audix.analysis.search.items import ItemExtractor
+from audix.analysis.search.options import Format, Success
+from audix.analysis.search.scan import LOGINUID_UNSET, AvcResult, Malformed, SearchItems, unescape
 from audix.analysis.report.lookup import EscapeMode, Escaper, Lookups, tty_data
 from audix.analysis.report.options import (Detail, EarlyExit, OptionError, Report,
-                                           Unimplemented, parse_args)
+                                           Unimplemented, Wanted, parse_args)
 
 DATA = Path(__file__).resolve().parent / "data" / "aureport"
 
@@ -57,6 +58,17 @@ def test_report_selects_the_items_to_scan():
     assert parse_args(["--tty"]).wanted.session
 
 
+def test_wanted_items_become_the_shared_scanner_options():
+    o = parse_args(["-au", "-i"]).wanted.search_options(interpret=True)
+    assert (o.exe, o.hostname, o.terminal, o.comm, o.filename) == ("dummy", "dummy", "dummy", None, None)
+    assert (o.uid, o.loginuid, o.tauid, o.pid, o.success) == (1, LOGINUID_UNSET, None, 0, Success.SUCCESS)
+    assert o.format is Format.INTERP
+    o = parse_args(["-x"]).wanted.search_options()
+    assert (o.uid, o.loginuid, o.tauid, o.exe) == (0xFFFFFFFF, 1, "dummy", "dummy")
+    plain = Wanted().search_options()
+    assert plain.loginuid == LOGINUID_UNSET and plain.tauid is None and plain.format is Format.DEFAULT
+
+
 @pytest.mark.parametrize("args,message", [
     (["-x", "-f"], "Error - only one report can be specified"),
     (["-bogus"], "-bogus is an unsupported option"),
@@ -94,13 +106,11 @@ def test_bad_option_prints_usage_and_exits_1():
 
 
 # --- the C-like helpers -------------------------------------------------------
-def test_strtoul_like_c():
-    assert strtoul("  42abc", 0) == 42
-    assert strtoul("abc", 0) == 0
-    assert strtoul("-1", 0) == (1 << 64) - 1
-    assert strtoul("c000003e ", 0, 16) == 0xC000003E
-    with pytest.raises(Malformed):
-        strtoul("99999999999999999999999", 0)
+def test_overflowing_syscall_argument_drops_the_event():
+    ok = SYSCALL.replace("a1=55 ", "a1=0x0000000000000055 ")
+    assert scan([ok], [1300]) is not None
+    for arg in ("a0=ffffff9c", "a1=55"):
+        assert scan([SYSCALL.replace(arg, arg[:3] + "1" * 17)], [1300]) is None
 
 
 def test_unescape_hex_parens_and_nul():
@@ -117,19 +127,24 @@ SYSCALL = ('type=SYSCALL msg=audit(1.001:7): arch=c000003e syscall=257 success=n
            'key=6B31016B32')
 
 
+def extractor(wanted: Wanted, interpret: bool = False) -> ItemExtractor:
+    return ItemExtractor(wanted.search_options(interpret))
+
+
 def scan(lines, types, **wanted):
-    return Scanner(Wanted(**wanted)).extract(lines, types)
+    """The items, or None for an event the reference drops as malformed."""
+    return extractor(Wanted(**wanted)).extract(lines, types)
 
 
 def test_syscall_items_fast_and_scanned_paths_agree():
     w = Wanted(auid=True, exe=True, comm=True, terminal=True, key=True, uid=True)
     a, b = SearchItems(), SearchItems()
-    sc = Scanner(w)
+    sc = extractor(w)
     assert sc._syscall_fast(SYSCALL, a)
-    sc.parse_syscall_scan(SYSCALL, 1300, b)
-    for name in SearchItems.__slots__:
+    sc.parse_syscall_scan(SYSCALL, b)
+    for name in SearchItems.FIELDS:
         assert getattr(a, name) == getattr(b, name), name
-    assert (a.pid, a.loginuid, a.success, a.syscall) == (42, 1000, S_FAILED, 257)
+    assert (a.pid, a.loginuid, a.success, a.syscall) == (42, 1000, Success.FAILED, 257)
     assert (a.comm, a.exe, a.terminal, a.keys) == ("cat", "/usr/bin/cat", "pts1", ["k1", "k2"])
 
 
@@ -143,7 +158,10 @@ def test_relative_path_is_joined_to_cwd():
     cwd = 'type=CWD msg=audit(1.001:7): cwd="/home/u"'
     path = 'type=PATH msg=audit(1.001:7): item=0 name="./f" inode=1 nametype=NORMAL'
     s = scan([SYSCALL, cwd, path], [1300, 1307, 1302], filename=True)
-    assert s.filenames == [["/home/u/./f", "NORMAL"]]
+    assert s.filenames == ["/home/u/./f"] and s.parent_names is None
+    parent = path.replace("NORMAL", "PARENT")
+    s = scan([SYSCALL, cwd, parent, path.replace("./f", "/x")], [1300, 1307, 1302, 1302], filename=True)
+    assert s.filenames == ["/home/u/./f", "/x"] and s.parent_names == [0]
 
 
 def test_user_login_failed_with_account():
@@ -151,18 +169,17 @@ def test_user_login_failed_with_account():
             "msg='op=login acct=\"eve\" exe=\"/usr/sbin/sshd\" hostname=? addr=10.0.0.9 "
             "terminal=ssh res=failed'")
     s = scan([line], [1112], auid=True, exe=True, hostname=True, terminal=True)
-    assert (s.acct, s.hostname, s.terminal, s.success) == ("eve", "10.0.0.9", "ssh", S_FAILED)
+    assert (s.acct, s.hostname, s.terminal, s.success) == ("eve", "10.0.0.9", "ssh", Success.FAILED)
     assert s.loginuid == 4294967295
 
 
 def test_missing_pid_in_a_user_message_drops_the_event():
-    with pytest.raises(Malformed):
-        scan(["type=USER_AUTH msg=audit(1.002:8): uid=0 msg='res=success'"], [1100])
+    assert scan(["type=USER_AUTH msg=audit(1.002:8): uid=0 msg='res=success'"], [1100]) is None
 
 
 def test_unset_items_stay_unset():
     s = scan(['type=PROCTITLE msg=audit(1.001:7): proctitle=6C73'], [1327], auid=True)
-    assert s.loginuid == LOGINUID_UNSET and s.success not in (S_SUCCESS, S_FAILED)
+    assert s.loginuid == LOGINUID_UNSET and s.success not in (Success.SUCCESS, Success.FAILED)
 
 
 # --- look-ups and escaping ---------------------------------------------------------
@@ -245,7 +262,7 @@ def _syscall_lines():
 @pytest.mark.parametrize("report", ["", "-x", "-f", "-u", "-k", "-au", "--tty", "--comm"])
 @pytest.mark.parametrize("interpret", [False, True])
 def test_syscall_fast_path_equals_the_scan_everywhere(report, interpret):
-    sc = Scanner(parse_args(report.split()).wanted, interpret)
+    sc = extractor(parse_args(report.split()).wanted, interpret)
     used = 0
     for line in _syscall_lines():
         fast, slow = SearchItems(), SearchItems()
@@ -257,10 +274,23 @@ def test_syscall_fast_path_equals_the_scan_everywhere(report, interpret):
             continue
         used += 1
         try:
-            sc.parse_syscall_scan(line, 1300, slow)
+            sc.parse_syscall_scan(line, slow)
         except Malformed:
             slow = "error"
         assert took != "error" and slow != "error", line
-        for name in SearchItems.__slots__:
+        for name in SearchItems.FIELDS:
             assert getattr(fast, name) == getattr(slow, name), (name, line)
     assert used > 100
+
+
+def test_avc_items_carry_result_permission_and_class():
+    avc = ('type=AVC msg=audit(1.003:9): avc:  denied  { read write } for  pid=7 comm="cat" '
+           'name="f" scontext=u:r:a:s0 tcontext=u:o:b:s0 tclass=file permissive=0')
+    s = scan([avc], [1400], object=True)
+    (a,) = s.avc
+    assert (a.result, a.perm, a.cls, a.tcontext) == (AvcResult.DENIED, "read write", "file", "u:o:b:s0")
+    assert s.success == Success.FAILED and s.pid == 7
+    user = ("type=USER_AVC msg=audit(1.004:9): pid=8 uid=0 auid=1 ses=2 msg='avc:  granted  { start } "
+            "for auid=1 uid=0 gid=0 scontext=u:r:a:s0 tcontext=u:o:c:s0 tclass=service exe=/x'")
+    (a,) = scan([user], [1107], object=True).avc
+    assert (a.result, a.perm, a.cls, a.tcontext) == (AvcResult.GRANTED, "start", "service", "u:o:c:s0")

@@ -64,3 +64,24 @@ def test_user_login_uid_hostname_fallback_terminal_result():
     s = items(["-ui", "5", "-hn", "x", "-sv", "no", "-tm", "t"], [line])
     assert s.uid == 0 and s.hostname == "192.168.1.9" and s.terminal == "ssh"
     assert s.success == 0
+
+
+def test_syscall_fast_path_is_used_only_when_it_matches_the_scan():
+    from audix.analysis.search.scan import SearchItems
+    tricky = [SC, SC.replace('comm="curl"', 'comm="res=1"'), SC.replace("tty=pts0", "tty=ses=9"),
+              "node=h " + SC, SC.replace('exe="', 'exe="key=', 1), SC.replace("key=6E", "key=\"k\" x=6E")]
+    for args in (["-k", "net"], ["-x", "curl", "-ui", "0"], ["-p", "4100", "--session", "3"],
+                 ["-tm", "pts0", "-c", "curl", "-sv", "no"], ["-i", "-ul", "1000"]):
+        ex = ItemExtractor(parse_args(args).options)
+        assert ex.syscall_fast
+        took = 0
+        for line in tricky:
+            fast, slow = SearchItems(), SearchItems()
+            if not ex._syscall_fast(line, fast):
+                continue
+            took += 1
+            ex.parse_syscall_scan(line, slow)
+            for name in SearchItems.FIELDS:
+                assert getattr(fast, name) == getattr(slow, name), (args, name, line)
+        assert took == 1, args          # only the plain line takes the fast path
+    assert not ItemExtractor(parse_args(["-gi", "0"]).options).syscall_fast

@@ -12,7 +12,7 @@ Modules: ``typetab`` (which interpretation a field gets), ``ids``,
 ``modes`` (modes, perms, capabilities), ``values`` (signals, enumerations,
 flag sets), ``strings`` (quoted / hex values, proctitle, TTY data, paths),
 ``enriched`` (ENRICHED fields), ``layout`` (the line), ``cnum`` (C number
-parsing), ``escape``, ``tty_keys`` (data).
+parsing), ``escape`` (TTY key names come from ``tables.tty``).
 """
 from .escape import EscapeMode
 from .ids import NameLookup

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import re
 
-from .tty_keys import TTY_NAMED_KEYS
+from ..tables.tty import TTY_NAMED_KEYS as _TTY_KEY_BYTES
+
+# The generated table as latin-1 text (one char per byte), in match order.
+TTY_NAMED_KEYS: tuple[tuple[str, str], ...] = tuple(
+    (seq.decode("latin-1"), name) for seq, name in _TTY_KEY_BYTES.items())
 
 _HEX = "0123456789ABCDEF"
 _HEX_PREFIX = re.compile(r"[0-9a-fA-F]*")

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Callable
 
 from . import kinds as K
-from .extract import AVC_UNSET, S_FAILED
+from ..search.options import Success
+from ..search.scan import AvcResult
 from .format import local_stamp
 from .lookup import AVC_RESULT_WORDS, Escaper, Lookups, msg_type_name, success_word, tty_data
 from .options import Report
@@ -44,7 +45,7 @@ def _matches(report: Report, ev: EventView) -> bool:
     if report is Report.AUTH:
         if ev.has(K.USER_AUTH):
             return True
-        return ev.has(K.USER_MGMT) and s.success == S_FAILED
+        return ev.has(K.USER_MGMT) and s.success == Success.FAILED
     if report is Report.LOGIN:
         return ev.has(K.USER_LOGIN)
     if report is Report.ACCT_MOD:
@@ -131,7 +132,7 @@ class DetailedReport:
             return (f"{head}{esc(who)} {_c(s.hostname)} {_c(s.terminal)} {_c(s.exe)} "
                     f"{success_word(s.success)} {serial}\n")
         if r is Report.LOGIN:
-            if s.success == S_FAILED and s.acct is not None:
+            if s.success == Success.FAILED and s.acct is not None:
                 who = s.acct
             else:
                 who = uid(s.loginuid, ev.interp)
@@ -146,11 +147,12 @@ class DetailedReport:
                     f"{esc(uid(s.loginuid, ev.interp))} {success_word(s.success)}\n")
         if r is Report.FILE:
             names = s.filenames
+            parents = s.parent_names or ()
             cur = 0
             if len(names) > 1:
-                while cur < len(names) and names[cur][1] == "PARENT":
+                while cur < len(names) and cur in parents:
                     cur += 1
-            name = names[cur][0] if cur < len(names) else ""
+            name = names[cur] if cur < len(names) else ""
             return (f"{head}{esc(name)} {lk.syscall(s, ev.interp)} {success_word(s.success)} "
                     f"{esc(_q(s.exe))} {esc(uid(s.loginuid, ev.interp))} {serial}\n")
         if r is Report.HOST:
@@ -195,8 +197,8 @@ class DetailedReport:
 
     def _avc_rows(self, ev: EventView, date: str) -> str:
         s = ev.items
-        avcs = s.avcs or []
-        chosen = [a for a in avcs if a.result != AVC_UNSET]
+        avcs = s.avc or []
+        chosen = [a for a in avcs if a.result != AvcResult.UNSET]
         if not chosen and avcs:
             chosen = [avcs[-1]]
         out = []
@@ -221,4 +223,4 @@ class DetailedReport:
         if sp >= 0:
             data = data[:sp]
         return (f"{head}{ev.serial} {self.esc(self.lookups.uid(s.loginuid, ev.interp))} "
-                f"{_q(s.terminal)} {s.session_id} {self.esc(_q(s.comm))} {tty_data(data)}\n")
+                f"{_q(s.terminal)} {s.session} {self.esc(_q(s.comm))} {tty_data(data)}\n")

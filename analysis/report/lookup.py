@@ -9,11 +9,13 @@ from __future__ import annotations
 import enum
 import pwd
 
+from ..event import c_strtoul
+from ..interpret.strings import TTY_NAMED_KEYS
+from ..search.options import Success
+from ..search.scan import U32, SearchItems
 from ..tables.msgtypes import MSG_TYPE_NAMES
-from .extract import S_FAILED, S_SUCCESS, U32, SearchItems
-from .ttykeys import TTY_NAMED_KEYS
 
-SUCCESS_WORDS = {S_FAILED: "no", S_SUCCESS: "yes"}
+SUCCESS_WORDS = {Success.FAILED: "no", Success.SUCCESS: "yes"}
 AVC_RESULT_WORDS = ("unset", "denied", "granted")
 UNSET_UID = 0xFFFFFFFF
 
@@ -159,8 +161,7 @@ class Lookups:
             return str(s.syscall)
         func = None
         if name in ("socketcall", "ipc") and s.a0 is not None:
-            from .extract import strtoul
-            a0 = strtoul(s.a0, 0, 16)
+            a0 = c_strtoul(s.a0, 16)[0]
             func = (SOCKETCALLS if name == "socketcall" else IPCCALLS).get(a0)
         return f"{name}({func})" if func else name
 

@@ -11,10 +11,52 @@ import enum
 from dataclasses import dataclass, field, replace
 
 from .. import timeparse
-from .extract import Wanted
+from ..search.options import Format, SearchOptions, Success
 from .lookup import EscapeMode
 
 VERSION = "3.0.9"
+
+
+_DUMMY = "dummy"
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """Which optional items a report needs (the reference's event_* switches)."""
+
+    auid: bool = False
+    uid: bool = False
+    exe: bool = False
+    hostname: bool = False
+    terminal: bool = False
+    comm: bool = False
+    filename: bool = False
+    key: bool = False
+    subject: bool = False
+    object: bool = False
+    session: bool = False
+
+    def search_options(self, interpret: bool = False, debug: bool = False) -> SearchOptions:
+        """The ausearch options that make the shared record scanner read these items.
+
+        As the reference's aureport sets its copy of ausearch's globals: any
+        pid, success read, a placeholder criterion for each string item, a
+        set uid / login uid (with its name) / session for the id items.
+        """
+        o = SearchOptions(pid=0, success=Success.SUCCESS, debug=debug,
+                          format=Format.INTERP if interpret else Format.DEFAULT)
+        for name in ("exe", "hostname", "terminal", "comm", "filename", "key",
+                     "subject", "object"):
+            if getattr(self, name):
+                setattr(o, name, _DUMMY)
+        if self.auid:
+            o.loginuid = 1
+            o.tauid = _DUMMY
+        if self.uid:
+            o.uid = 1
+        if self.session:
+            o.session = 1
+        return o
 
 
 class Report(enum.IntEnum):

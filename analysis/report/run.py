@@ -2,8 +2,9 @@
 
 The flow is the reference's: title first; logs read oldest first and
 grouped like ausearch (``event.LogGrouper``); each event's items scanned
-(``extract``); events filtered by ``--node``, ``--failed``/``--success``,
-``--add``/``--delete``/``--no-config``; then the chosen report consumes it.
+by ausearch's ``search.items.ItemExtractor``; events filtered by ``--node``,
+``--failed``/``--success``, ``--add``/``--delete``/``--no-config``; then the
+chosen report consumes it.
 Only the events in flight are held, whatever the log size.
 """
 from __future__ import annotations
@@ -14,7 +15,8 @@ from .. import logsource
 from ..event import LogGrouper, extract_stamp
 from . import kinds as K
 from .detailed import DetailedReport
-from .extract import S_FAILED, S_SUCCESS, Malformed, Scanner
+from ..search.items import ItemExtractor
+from ..search.options import Success
 from .format import NO_EVENTS, local_stamp, title
 from .lookup import Escaper, Interpretations, Lookups
 from .options import ConfigAction, Detail, Outcome, Report, ReportOptions, Unimplemented
@@ -89,7 +91,7 @@ class ReportRun:
         self.found = False
         self.lookups = Lookups(opts.interpret)
         self.escape = Escaper(opts.escape)
-        self.scanner = Scanner(opts.wanted, opts.interpret, warn=err, debug=opts.debug)
+        self.scanner = ItemExtractor(opts.wanted.search_options(opts.interpret, opts.debug), err)
         self._extract = self.scanner.extract
         self._interpret = opts.interpret
         self._filtering = bool(opts.nodes or opts.outcome is not Outcome.BOTH or opts.no_config
@@ -223,9 +225,8 @@ class ReportRun:
     # --- one event -------------------------------------------------------------
     def _event(self, ev) -> None:
         o = self.o
-        try:
-            items = self._extract(ev.lines, ev.types)
-        except Malformed:
+        items = self._extract(ev.lines, ev.types)
+        if items is None:       # malformed: the reference skips the event
             return
         if self._filtering and not self._keep(ev, items):
             return
@@ -248,9 +249,9 @@ class ReportRun:
         o = self.o
         if o.nodes and (ev.node is None or ev.node not in o.nodes):
             return False
-        if o.outcome is Outcome.FAILED and items.success != S_FAILED:
+        if o.outcome is Outcome.FAILED and items.success != Success.FAILED:
             return False
-        if o.outcome is Outcome.SUCCESS and items.success != S_SUCCESS:
+        if o.outcome is Outcome.SUCCESS and items.success != Success.SUCCESS:
             return False
         head = ev.type
         if head == K.CONFIG_CHANGE:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from . import kinds as K
-from .extract import LOGINUID_UNSET, S_FAILED, S_SUCCESS
+from ..search.options import Success
+from ..search.scan import LOGINUID_UNSET
 from .format import local_stamp
 from .lookup import signed
 from .view import EventView
@@ -59,9 +60,8 @@ class SummaryReport:
         if s.comm is not None:
             self.comms.add(s.comm)
         if s.filenames:
-            for name, _k in s.filenames:
-                self.files.add(name)
-        if s.success == S_FAILED and s.syscall > 0:
+            self.files.update(s.filenames)
+        if s.success == Success.FAILED and s.syscall > 0:
             self.failed_syscalls += 1
         if s.pid != -1:
             self.pids.add(s.pid)
@@ -95,22 +95,22 @@ class SummaryReport:
         if rng(*K.CRYPTO):
             self.crypto += 1
         if has(K.USER_LOGIN):
-            if s.success == S_SUCCESS:
+            if s.success == Success.SUCCESS:
                 self.good_logins += 1
-            elif s.success == S_FAILED:
+            elif s.success == Success.FAILED:
                 self.bad_logins += 1
         if has(K.USER_AUTH):
-            if s.success == S_SUCCESS:
+            if s.success == Success.SUCCESS:
                 self.good_auth += 1
-            elif s.success == S_FAILED:
+            elif s.success == Success.FAILED:
                 self.bad_auth += 1
         elif has(K.USER_MGMT):
-            if s.success == S_FAILED:
+            if s.success == Success.FAILED:
                 self.bad_auth += 1
         elif has(K.GRP_AUTH):
-            if s.success == S_SUCCESS:
+            if s.success == Success.SUCCESS:
                 self.good_auth += 1
-            elif s.success == S_FAILED:
+            elif s.success == Success.FAILED:
                 self.bad_auth += 1
         if has(K.AVC) or has(K.USER_AVC):
             self.avcs += 1

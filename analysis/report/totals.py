@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from . import kinds as K
-from .extract import LOGINUID_UNSET, S_FAILED
+from ..search.options import Success
+from ..search.scan import LOGINUID_UNSET
 from .format import NO_EVENTS, sort_by_hits
 from .lookup import Escaper, Lookups, msg_type_name
 from .options import Report
@@ -38,7 +39,7 @@ class TotalsReport:
         t = self.table
         if r is Report.AVC:
             if ev.has(K.AVC) or ev.has(K.USER_AVC):
-                for a in s.avcs or ():
+                for a in s.avc or ():
                     if a.result:
                         _count(t, a.tcontext)
         elif r is Report.MAC:
@@ -57,7 +58,7 @@ class TotalsReport:
                     or ev.has_range(K.MAC_POLICY_LOAD, K.MAC_UNLBL_STCDEL)):
                 _count(t, ev.type)
         elif r is Report.AUTH:
-            if ev.has(K.USER_AUTH) or (ev.has(K.USER_MGMT) and s.success == S_FAILED):
+            if ev.has(K.USER_AUTH) or (ev.has(K.USER_MGMT) and s.success == Success.FAILED):
                 if s.loginuid == LOGINUID_UNSET and s.acct is not None:
                     _count(t, s.acct)
                 else:
@@ -77,7 +78,7 @@ class TotalsReport:
             if ev.type != -1:
                 _count(t, ev.type)
         elif r is Report.FILE:
-            for name, _key in s.filenames or ():
+            for name in s.filenames or ():
                 _count(t, name)
         elif r is Report.HOST:
             _count(t, s.hostname)

@@ -1,7 +1,7 @@
 """One event as the reports see it: its identity, record types and items."""
 from __future__ import annotations
 
-from .extract import SearchItems
+from ..search.scan import SearchItems
 from .lookup import Interpretations
 
 

@@ -14,17 +14,24 @@ scan, written from the observed rules:
   ``--debug`` says so on stderr);
 * numbers are read like C ``strtoul`` (leading digits, wrap to the C type);
 * strings are either ``"quoted"`` or hex (decoded, cut at a NUL byte).
+
+aureport uses the same scan (as the reference compiles one parser into
+both tools): ``report.options.Wanted.search_options`` sets the options the
+way the reference's aureport sets its copies of ausearch's globals, and the
+items also carry what only reports print (AVC result/permission/class,
+SYSCALL ``a0``, PATH PARENT names).
 """
 from __future__ import annotations
 
 import pwd
 
 from .kernel_records import KernelRecordParsers
-from .options import SearchOptions, Success
-from .scan import U32, AvcEntry, Malformed, SearchItems, unescape
+from .options import Format, SearchOptions, Success
+from .scan import LOGINUID_UNSET, U32, AvcEntry, AvcResult, Malformed, SearchItems, unescape
 from .user_records import UserRecordParsers
 
-__all__ = ["AvcEntry", "ItemExtractor", "Malformed", "SearchItems", "U32", "UidNames", "unescape"]
+__all__ = ["AvcEntry", "AvcResult", "ItemExtractor", "LOGINUID_UNSET", "Malformed", "SearchItems",
+           "U32", "UidNames", "unescape"]
 
 
 class UidNames:
@@ -66,6 +73,10 @@ class ItemExtractor(KernelRecordParsers, UserRecordParsers):
         self.want_egid = o.egid != U32
         self.want_ses = o.session != U32 - 1
         self.want_success = o.success != Success.UNSET
+        self.want_arch = o.format > Format.DEFAULT or o.machine != -1
+        # the one-regex SYSCALL reading covers all but these criteria
+        self.syscall_fast = not (self.want_ppid or self.want_gid or self.want_euid
+                                 or self.want_egid or o.exit_set or o.subject is not None)
         self._handlers = self._build_handlers()
 
     # --- uid names --------------------------------------------------------
@@ -101,7 +112,7 @@ class ItemExtractor(KernelRecordParsers, UserRecordParsers):
     def extract(self, lines: list[str], types: list[int]) -> SearchItems | None:
         """The items of an event, or None when the reference finds it malformed."""
         s = SearchItems()
-        if self.want_tnames and (len(lines) == 1 or types[0] == 1300):
+        if self.want_tnames and (len(lines) == 1 or types[0] == 1300) and "\x1d" in lines[0]:
             self._load_interp(lines)
         else:
             self._interp = None
@@ -141,41 +152,39 @@ class ItemExtractor(KernelRecordParsers, UserRecordParsers):
             return fn if cond else None
 
         h: dict = {}
-        h[1300] = lambda m, s, t: self.parse_syscall(m, s)
-        h[1307] = when(o.filename is not None, lambda m, s, t: self.parse_dir(m, s))
-        h[1402] = when(o.filename is not None, lambda m, s, t: self.avc_parse_path(m, s))
-        h[1302] = when(o.filename is not None or o.object is not None,
-                       lambda m, s, t: self.parse_path(m, s))
+        h[1300] = self.parse_syscall
+        h[1307] = when(o.filename is not None, self.parse_dir)
+        h[1402] = when(o.filename is not None, self.avc_parse_path)
+        h[1302] = when(o.filename is not None or o.object is not None, self.parse_path)
         for t in (1107, 1400):
             h[t] = self.parse_avc
-        user = when(active, lambda m, s, t: self.parse_user(m, s, t, None))
+        user = when(active, self.parse_user)
         for t in [1005] + list(range(1100, 1107)) + list(range(1108, 1200)) + list(range(2100, 3000)):
             h[t] = user
-        h[1306] = when(o.hostname is not None or o.filename is not None,
-                       lambda m, s, t: self.parse_sockaddr(m, s))
-        h[1006] = when(active, lambda m, s, t: self.parse_login(m, s))
+        h[1306] = when(o.hostname is not None or o.filename is not None, self.parse_sockaddr)
+        h[1006] = when(active, self.parse_login)
         for t in (1303, 1318):
-            h[t] = when(o.object is not None, lambda m, s, t: self.parse_obj(m, s))
+            h[t] = when(o.object is not None, self.parse_obj)
         for t in (1200, 1201, 1202, 1203, 1205, 1206):
-            h[t] = when(active, lambda m, s, t: self.parse_daemon1(m, s))
+            h[t] = when(active, self.parse_daemon1)
         for t in (1207, 1208):
-            h[t] = when(active, lambda m, s, t: self.parse_daemon2(m, s))
+            h[t] = when(active, self.parse_daemon2)
         h[1305] = self._config_change
-        h[1324] = when(active, lambda m, s, t: self.parse_pkt(m, s))
+        h[1324] = when(active, self.parse_pkt)
         for t in (1328, 1702):
-            h[t] = when(active, lambda m, s, t: self.parse_task_info(m, s))
+            h[t] = when(active, self.parse_task_info)
         for t in (1326, 1700, 1701):
             h[t] = self.parse_kernel_anom
         for t in range(1403, 1418):
             h[t] = self.parse_simple
         for t in range(1800, 1806):
-            h[t] = lambda m, s, t: self.parse_integrity(m, s)
+            h[t] = self.parse_integrity
         for t in (2000, 1401, 1309, 1311, 1312, 1313, 1314, 1315, 1317, 1321,
                   1322, 1323, 1327, 1329, 1330, 1331, 1332, 1333, 1334, 1337):
             h[t] = None
         for t in (1325, 1335):
-            h[t] = when(active, lambda m, s, t: self.parse_kernel(m, s))
-        h[1319] = when(active, lambda m, s, t: self.parse_tty(m, s))
+            h[t] = when(active, self.parse_kernel)
+        h[1319] = when(active, self.parse_tty)
         return h
 
     def _config_change(self, m: str, s: SearchItems, t: int) -> None:

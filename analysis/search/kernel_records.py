@@ -6,18 +6,32 @@ criteria need; see items.py.
 from __future__ import annotations
 
 import ipaddress
+import re
 import struct
 
 from ..event import c_strtol, c_strtoul
-from .options import Format, Success
-from .scan import (KEY_SEPARATOR, NAME_OFFSET, U32, _HEX, AvcEntry, Malformed, ScanBase,
+from .options import Success
+from .scan import (KEY_SEPARATOR, NAME_OFFSET, U32, _HEX, AvcEntry, AvcResult, Malformed, ScanBase,
                    SearchItems, _s32, _u32, _unescape_bytes, unescape)
+
+
+# The usual SYSCALL line (no node=), read in one match by _syscall_fast.
+_SYSCALL_LAYOUT = re.compile(
+    r"type=SYSCALL msg=audit\([0-9.:]+\): "
+    r"arch=(?P<arch>[0-9a-f]{1,8}) syscall=(?P<sc>[0-9]{1,9}) success=(?P<ok>yes|no) "
+    r"exit=[-0-9]{1,20} a0=(?P<a0>[0-9a-f]{1,16}) a1=[0-9a-f]{1,16} a2=[0-9a-f]{1,16} "
+    r"a3=[0-9a-f]{1,16} items=[0-9]+ ppid=[0-9]+ pid=(?P<pid>[0-9]{1,10}) "
+    r"auid=(?P<auid>[0-9]{1,10}) uid=(?P<uid>[0-9]{1,10}) gid=[0-9]+ euid=[0-9]+ "
+    r"suid=[0-9]+ fsuid=[0-9]+ egid=[0-9]+ sgid=[0-9]+ fsgid=[0-9]+ "
+    r"tty=(?P<tty>[^ ]+) ses=(?P<ses>[0-9]{1,10}) comm=(?P<comm>\"[^\"]*\"|[0-9A-F]+) "
+    r"exe=(?P<exe>\"[^\"]*\"|[0-9A-F]+) key=(?P<key>\(null\)|\"[^\"]*\"|[0-9A-F]+)$",
+    re.ASCII)
 
 
 class KernelRecordParsers(ScanBase):
     """Mixin of ItemExtractor: needs ``o``, ``want_*`` and ``_lookup_uid``."""
 
-    def parse_task_info(self, m: str, s: SearchItems) -> None:
+    def parse_task_info(self, m: str, s: SearchItems, t_: int = 0) -> None:
         term = 0
         if self.want_ppid:
             i = m.find("ppid=", term)
@@ -148,9 +162,66 @@ class KernelRecordParsers(ScanBase):
                     raise Malformed(43)
                 s.success = _s32(v)
 
-    def parse_syscall(self, m: str, s: SearchItems) -> None:
+    def parse_syscall(self, m: str, s: SearchItems, t_: int = 0) -> None:
+        if self.syscall_fast and self._syscall_fast(m, s):
+            return
+        self.parse_syscall_scan(m, s)
+
+    def _syscall_fast(self, m: str, s: SearchItems) -> bool:
+        """The common SYSCALL layout in one regex match.
+
+        Used only when the match provably gives what the substring scan
+        gives: every name the scan searches for first occurs (from where
+        the scan starts looking) at its own field, and the options need
+        nothing the layout does not cover (``syscall_fast``).  Returns
+        False to leave the record to the scan.
+        """
+        g = _SYSCALL_LAYOUT.match(m)
+        if g is None:
+            return False
+        arch, sc, ok, a0, pid, auid, uid, tty, ses, comm, exe, key = g.groups()
+        # Every name the scan looks for ends in "="; the layout leaves "="
+        # only at its own fields unless a free-form value holds one.
+        if "=" in tty or "=" in comm or "=" in exe or "=" in key:
+            return False
+        o = self.o
+        if self.want_arch:
+            s.arch = _s32(int(arch, 16))
+        s.syscall = _s32(int(sc))
+        if self.want_success:
+            s.success = Success.SUCCESS if ok == "yes" else Success.FAILED
+        s.a0 = a0
+        if self.want_pid:
+            s.pid = _s32(int(pid))
+        if self.want_auid:
+            s.loginuid = _u32(int(auid))
+            s.tauid = self._lookup_uid("auid", s.loginuid)
+        if self.want_uid:
+            s.uid = _u32(int(uid))
+            s.tuid = self._lookup_uid("uid", s.uid)
+        if o.terminal is not None:
+            s.terminal = tty
+        if self.want_ses:
+            s.session = _u32(int(ses))
+        if o.comm is not None:
+            s.comm = comm[1:-1] if comm[0] == '"' else unescape(comm, 0)
+        if o.exe is not None:
+            s.exe = exe[1:-1] if exe[0] == '"' else unescape(exe, 0)
+        if o.key is not None:
+            if s.keys is None:
+                s.keys = []
+            if key[0] == '"':
+                s.keys.append(key[1:-1])
+            else:
+                text = unescape(key, 0)
+                if text is None:
+                    raise Malformed(45)
+                s.keys.extend(k for k in text.split(KEY_SEPARATOR) if k)
+        return True
+
+    def parse_syscall_scan(self, m: str, s: SearchItems, t_: int = 0) -> None:
         term = 0
-        if self.o.format > Format.DEFAULT or self.o.machine != -1:
+        if self.want_arch:
             i = m.find("arch=", term)
             if i < 0:
                 raise Malformed(1)
@@ -206,6 +277,10 @@ class KernelRecordParsers(ScanBase):
             t = m.find(" ", p)
             if t < 0:
                 raise Malformed(12)
+            if t - p > 16 and c_strtoul(m[p:t], 16)[1]:
+                raise Malformed(13)         # strtoull overflow drops the event
+            if key == "a0=":
+                s.a0 = m[p:t]
             term = t
         self.parse_task_info(m, s)
         if self.o.key is not None:
@@ -225,7 +300,7 @@ class KernelRecordParsers(ScanBase):
                         raise Malformed(45)
                     s.keys.extend(k for k in text.split(KEY_SEPARATOR) if k)
 
-    def parse_dir(self, m: str, s: SearchItems) -> None:
+    def parse_dir(self, m: str, s: SearchItems, t_: int = 0) -> None:
         if self.o.filename is None:
             return
         i = m.find(" cwd=", NAME_OFFSET) if len(m) >= NAME_OFFSET else -1
@@ -272,7 +347,7 @@ class KernelRecordParsers(ScanBase):
         s.filenames.append(self._resolve_relative(name, s))
         return 0
 
-    def avc_parse_path(self, m: str, s: SearchItems) -> None:
+    def avc_parse_path(self, m: str, s: SearchItems, t_: int = 0) -> None:
         if self.o.filename is None:
             return
         i = m.find(" path=")
@@ -282,7 +357,7 @@ class KernelRecordParsers(ScanBase):
         if rc:
             raise Malformed(rc)
 
-    def parse_path(self, m: str, s: SearchItems) -> None:
+    def parse_path(self, m: str, s: SearchItems, t_: int = 0) -> None:
         term = NAME_OFFSET
         if self.o.filename is not None:
             i = m.find(" name=", term) if len(m) >= term else -1
@@ -292,6 +367,12 @@ class KernelRecordParsers(ScanBase):
                 if rc:
                     raise Malformed(rc)
                 term = p
+                # the text after the next "type=" is the name's type;
+                # aureport -f skips PARENT ones
+                if m.endswith("type=PARENT") and m.find("type=", term) == len(m) - 11:
+                    if s.parent_names is None:
+                        s.parent_names = []
+                    s.parent_names.append(len(s.filenames) - 1)
         if self.o.object is not None:
             i = m.find("obj=", term) if len(m) >= term else -1
             if i >= 0:
@@ -299,7 +380,7 @@ class KernelRecordParsers(ScanBase):
                 t = m.find(" ", p)
                 s.add_avc(AvcEntry(tcontext=m[p:t] if t >= 0 else m[p:]))
 
-    def parse_obj(self, m: str, s: SearchItems) -> None:
+    def parse_obj(self, m: str, s: SearchItems, t_: int = 0) -> None:
         if self.o.object is not None:
             i = m.find("obj=")
             if i >= 0:
@@ -307,7 +388,7 @@ class KernelRecordParsers(ScanBase):
                 t = m.find(" ", p)
                 s.add_avc(AvcEntry(tcontext=m[p:t] if t >= 0 else m[p:]))
 
-    def parse_sockaddr(self, m: str, s: SearchItems) -> None:
+    def parse_sockaddr(self, m: str, s: SearchItems, t_: int = 0) -> None:
         o = self.o
         if o.hostname is None and o.filename is None:
             return
@@ -371,7 +452,7 @@ class KernelRecordParsers(ScanBase):
         if self.debug_out is not None:
             self.debug_out(text)
 
-    def parse_integrity(self, m: str, s: SearchItems) -> None:
+    def parse_integrity(self, m: str, s: SearchItems, t_: int = 0) -> None:
         o = self.o
         term = 0
         i = m.find("pid=", term)
@@ -466,9 +547,10 @@ class KernelRecordParsers(ScanBase):
             if brace < 0:
                 term = 0
             else:
+                denied = "denied" in m[p:brace]
+                an.result = AvcResult.DENIED if denied else AvcResult.GRANTED
                 if self.want_success:
-                    s.success = (Success.FAILED if "denied" in m[p:brace]
-                                 else Success.SUCCESS)
+                    s.success = Success.FAILED if denied else Success.SUCCESS
                 q = brace + 1
                 while q < len(m) and m[q] == " ":
                     q += 1
@@ -478,6 +560,7 @@ class KernelRecordParsers(ScanBase):
                 term = close
                 while term > 0 and m[term - 1] == " ":
                     term -= 1
+                an.perm = m[q:term]
         if t_ == 1107:
             try:
                 self.parse_user(m, s, t_, an)
@@ -550,6 +633,9 @@ class KernelRecordParsers(ScanBase):
         i = m.find("tclass=", term)
         if i < 0:
             raise Malformed(9)
+        p = i + 7
+        t = m.find(" ", p)
+        an.cls = m[p:t] if t >= 0 else m[p:]
         s.add_avc(an)
 
     def parse_kernel_anom(self, m: str, s: SearchItems, t_: int) -> None:
@@ -743,7 +829,7 @@ class KernelRecordParsers(ScanBase):
                     raise Malformed(7)
                 s.success = _s32(v)
 
-    def parse_tty(self, m: str, s: SearchItems) -> None:
+    def parse_tty(self, m: str, s: SearchItems, t_: int = 0) -> None:
         o = self.o
         term = 0
         if self.want_pid:
@@ -804,7 +890,7 @@ class KernelRecordParsers(ScanBase):
                 else:
                     s.comm = unescape(m, p)
 
-    def parse_pkt(self, m: str, s: SearchItems) -> None:
+    def parse_pkt(self, m: str, s: SearchItems, t_: int = 0) -> None:
         term = 0
         if self.o.hostname is not None:
             i = m.find("saddr=")
@@ -821,7 +907,7 @@ class KernelRecordParsers(ScanBase):
                 t = m.find(" ", p)
                 s.add_avc(AvcEntry(tcontext=m[p:t] if t >= 0 else m[p:]))
 
-    def parse_kernel(self, m: str, s: SearchItems) -> None:
+    def parse_kernel(self, m: str, s: SearchItems, t_: int = 0) -> None:
         o = self.o
         term = 0
         if self.want_pid and s.pid == -1:

@@ -6,11 +6,13 @@ read a number like C ``strtoul``, decode quoted or hex strings).
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from ..event import c_strtoul
 
 U32 = 0xffffffff
+LOGINUID_UNSET = U32 - 1
 NAME_OFFSET = 28
 KEY_SEPARATOR = "\x01"
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -25,21 +27,42 @@ def _s32(v: int) -> int:
     return v - (1 << 32) if v >= 1 << 31 else v
 
 
+class AvcResult(enum.IntEnum):
+    """What an AVC said (aureport -a prints it)."""
+
+    UNSET = 0
+    DENIED = 1
+    GRANTED = 2
+
+
 @dataclass
 class AvcEntry:
     scontext: str | None = None
     tcontext: str | None = None
+    result: AvcResult = AvcResult.UNSET
+    perm: str | None = None         # the text between the braces
+    cls: str | None = None          # tclass=
 
 
-@dataclass
 class SearchItems:
-    """The searchable values of one event (the reference's search_items)."""
+    """The searchable values of one event (the reference's search_items).
+
+    ausearch matches on them, aureport reports them; unset values are the
+    reference's (-1, (uid_t)-1, (uid_t)-2 for the login uid...).  The
+    defaults live on the class, so a new (mostly unset) instance is cheap;
+    the parsers assign what they find.
+    """
+
+    FIELDS = ("ppid", "pid", "uid", "euid", "loginuid", "gid", "egid", "success", "arch",
+              "syscall", "session", "exit", "exit_set", "hostname", "filenames", "cwd", "exe",
+              "keys", "terminal", "comm", "avc", "acct", "uuid", "vmname", "tuid", "teuid",
+              "tauid", "a0", "parent_names")
 
     ppid: int = -1
     pid: int = -1
     uid: int = U32
     euid: int = U32
-    loginuid: int = U32 - 1
+    loginuid: int = LOGINUID_UNSET
     gid: int = U32
     egid: int = U32
     success: int = -1
@@ -62,6 +85,14 @@ class SearchItems:
     tuid: str | None = None
     teuid: str | None = None
     tauid: str | None = None
+    a0: str | None = None               # SYSCALL a0 text (aureport -i socketcall/ipc names)
+    # indexes into filenames of PATH items whose text after "type=" is
+    # PARENT (aureport -f shows the first other name)
+    parent_names: list[int] | None = None
+
+    def __repr__(self) -> str:
+        return "SearchItems(%s)" % ", ".join(f"{n}={getattr(self, n)!r}" for n in self.FIELDS
+                                             if n in self.__dict__)
 
     def add_avc(self, entry: AvcEntry) -> None:
         if self.avc is None:

@@ -9,7 +9,7 @@ from .scan import U32, _HEX, AvcEntry, Malformed, ScanBase, SearchItems, _s32, _
 class UserRecordParsers(ScanBase):
     """Mixin of ItemExtractor: needs ``o``, ``want_*`` and ``_lookup_uid``."""
 
-    def parse_user(self, m: str, s: SearchItems, t_: int, avc: AvcEntry | None) -> None:
+    def parse_user(self, m: str, s: SearchItems, t_: int = 0, avc: AvcEntry | None = None) -> None:
         o = self.o
         term = 0
         if self.want_pid:
@@ -73,6 +73,8 @@ class UserRecordParsers(ScanBase):
             if i >= 0:
                 p = i + 7
                 t = m.find(" ", p)
+                if t >= 0:
+                    avc.cls = m[p:t]
                 term = t if t >= 0 else p
         if self.want_gid and t_ in (1116, 1117, 1132):
             i = m.find(" id=", term)
@@ -284,7 +286,7 @@ class UserRecordParsers(ScanBase):
                     s.success = (Success.SUCCESS if m[p:t].lower() == "success"
                                  else Success.FAILED)
 
-    def parse_login(self, m: str, s: SearchItems) -> None:
+    def parse_login(self, m: str, s: SearchItems, t_: int = 0) -> None:
         o = self.o
         term: int | None = 0
         if self.want_pid:
@@ -354,7 +356,7 @@ class UserRecordParsers(ScanBase):
                 raise Malformed(11)
             s.session = _u32(v)
 
-    def parse_daemon1(self, m: str, s: SearchItems) -> None:
+    def parse_daemon1(self, m: str, s: SearchItems, t_: int = 0) -> None:
         mptr = m.find(")")
         if mptr < 0:
             mptr = 0
@@ -405,7 +407,7 @@ class UserRecordParsers(ScanBase):
                     raise Malformed(12)
                 s.success = Success.FAILED if m.startswith("failed", p) else Success.SUCCESS
 
-    def parse_daemon2(self, m: str, s: SearchItems) -> None:
+    def parse_daemon2(self, m: str, s: SearchItems, t_: int = 0) -> None:
         term = 0
         if self.o.hostname is not None:
             i = m.find("addr=", term)
