@@ -10,7 +10,9 @@ import locale
 import sys
 from typing import BinaryIO
 
-from ..report.options import USAGE, EarlyExit, OptionError, Unimplemented, parse_args
+from ..report.json_out import JsonReport
+from ..report.options import (USAGE, EarlyExit, OptionError, OutputFormat, Unimplemented,
+                                parse_args)
 from ..report.run import EXIT_FAIL, EXIT_OK, Output, ReportRun
 
 
@@ -60,8 +62,15 @@ def main(argv: list[str] | None = None, stdin=None, stdout=None, stderr=None) ->
         # collector would only rescan them (about a fifth of the run time).
         gc_was_enabled = gc.isenabled()
         gc.disable()
+        report_out = out
+        if opts.format is OutputFormat.JSON:
+            report_out = JsonReport(out)
         try:
-            return ReportRun(opts, out, err, stdin_file, stdin_fd).run()
+            status = ReportRun(opts, report_out, err, stdin_file, stdin_fd,
+                               progress_stream=err_stream).run()
+            if report_out is not out:
+                report_out.finish()
+            return status
         except KeyboardInterrupt:
             return 130
         finally:

@@ -83,6 +83,9 @@ def _matches(report: Report, ev: EventView) -> bool:
     return False
 
 
+_CUT = object()     # last cell of a row the reference ends after its date
+
+
 def _q(v: str | None) -> str:
     return "?" if v is None else v
 
@@ -93,26 +96,41 @@ def _c(v) -> str:
 
 
 class DetailedReport:
-    """Prints the rows of one detailed report; ``found`` once a row printed."""
+    """Prints the rows of one detailed report; ``found`` once a row printed.
+
+    Each row is a list of cells (the header's columns, ``date time`` as one
+    cell ``"%x %T"``); the text report writes ``N. `` + the cells joined by
+    spaces.  ``on_row(number, cells, complete)``, when given, receives the
+    rows instead (``--format json``); ``complete`` is False for the row the
+    reference cuts short after its date (a TTY record without ``data=``).
+    """
 
     def __init__(self, report: Report, lookups: Lookups, escape: Escaper,
-                 write: Callable[[str], None]):
+                 write: Callable[[str], None],
+                 on_row: Callable[[int, list, bool], None] | None = None):
         self.report = report
         self.lookups = lookups
         self.esc = escape
         self.write = write
+        self.on_row = on_row
         self.line_item = 0
         self.date = DateFormatter()
 
     def event(self, ev: EventView) -> bool:
         if not _matches(self.report, ev):
             return False
-        row = self._row(ev)
-        if row is not None:
-            self.write(row)
+        for cells in self._rows(ev):
+            self.line_item += 1
+            complete = cells[-1] is not _CUT
+            if not complete:
+                cells = cells[:-1]
+            if self.on_row is not None:
+                self.on_row(self.line_item, cells, complete)
+            else:
+                self.write(f"{self.line_item}. " + " ".join(cells) + ("\n" if complete else " "))
         return True
 
-    def _row(self, ev: EventView) -> str | None:
+    def _rows(self, ev: EventView) -> list[list]:
         r = self.report
         s = ev.items
         lk = self.lookups
@@ -120,31 +138,28 @@ class DetailedReport:
         date = self.date(ev.sec)
         if r is Report.AVC:
             return self._avc_rows(ev, date)
-        self.line_item += 1
-        head = f"{self.line_item}. {date} "
         uid = lk.uid
-        serial = ev.serial
+        serial = str(ev.serial)
         if r is Report.CONFIG:
-            return (f"{head}{msg_type_name(ev.type)} {uid(s.loginuid, ev.interp)} "
-                    f"{success_word(s.success)} {serial}\n")
+            return [[date, msg_type_name(ev.type), uid(s.loginuid, ev.interp),
+                     success_word(s.success), serial]]
         if r is Report.AUTH:
             who = s.acct if s.acct is not None else uid(s.uid, ev.interp)
-            return (f"{head}{esc(who)} {_c(s.hostname)} {_c(s.terminal)} {_c(s.exe)} "
-                    f"{success_word(s.success)} {serial}\n")
+            return [[date, esc(who), _c(s.hostname), _c(s.terminal), _c(s.exe),
+                     success_word(s.success), serial]]
         if r is Report.LOGIN:
             if s.success == Success.FAILED and s.acct is not None:
                 who = s.acct
             else:
                 who = uid(s.loginuid, ev.interp)
-            return (f"{head}{esc(who)} {_c(s.hostname)} {_c(s.terminal)} {_c(s.exe)} "
-                    f"{success_word(s.success)} {serial}\n")
+            return [[date, esc(who), _c(s.hostname), _c(s.terminal), _c(s.exe),
+                     success_word(s.success), serial]]
         if r is Report.ACCT_MOD:
-            return (f"{head}{esc(uid(s.loginuid, ev.interp))} {_q(s.hostname)} "
-                    f"{_q(s.terminal)} {_q(s.exe)} {_q(s.acct)} "
-                    f"{success_word(s.success)} {serial}\n")
+            return [[date, esc(uid(s.loginuid, ev.interp)), _q(s.hostname), _q(s.terminal),
+                     _q(s.exe), _q(s.acct), success_word(s.success), serial]]
         if r is Report.EVENT:
-            return (f"{head}{serial} {msg_type_name(ev.type)} "
-                    f"{esc(uid(s.loginuid, ev.interp))} {success_word(s.success)}\n")
+            return [[date, serial, msg_type_name(ev.type), esc(uid(s.loginuid, ev.interp)),
+                     success_word(s.success)]]
         if r is Report.FILE:
             names = s.filenames
             parents = s.parent_names or ()
@@ -153,49 +168,49 @@ class DetailedReport:
                 while cur < len(names) and cur in parents:
                     cur += 1
             name = names[cur] if cur < len(names) else ""
-            return (f"{head}{esc(name)} {lk.syscall(s, ev.interp)} {success_word(s.success)} "
-                    f"{esc(_q(s.exe))} {esc(uid(s.loginuid, ev.interp))} {serial}\n")
+            return [[date, esc(name), lk.syscall(s, ev.interp), success_word(s.success),
+                     esc(_q(s.exe)), esc(uid(s.loginuid, ev.interp)), serial]]
         if r is Report.HOST:
-            return (f"{head}{_c(s.hostname)} {lk.syscall(s, ev.interp)} "
-                    f"{esc(uid(s.loginuid, ev.interp))} {serial}\n")
+            return [[date, _c(s.hostname), lk.syscall(s, ev.interp), esc(uid(s.loginuid,
+                     ev.interp)), serial]]
         if r is Report.PID:
-            return (f"{head}{s.pid & 0xFFFFFFFF} {esc(_q(s.exe))} {lk.syscall(s, ev.interp)} "
-                    f"{esc(uid(s.loginuid, ev.interp))} {serial}\n")
+            return [[date, str(s.pid & 0xFFFFFFFF), esc(_q(s.exe)), lk.syscall(s, ev.interp),
+                     esc(uid(s.loginuid, ev.interp)), serial]]
         if r is Report.SYSCALL:
-            return (f"{head}{lk.syscall(s, ev.interp)} {s.pid & 0xFFFFFFFF} {esc(_q(s.comm))} "
-                    f"{esc(uid(s.loginuid, ev.interp))} {serial}\n")
+            return [[date, lk.syscall(s, ev.interp), str(s.pid & 0xFFFFFFFF), esc(_q(s.comm)),
+                     esc(uid(s.loginuid, ev.interp)), serial]]
         if r is Report.TERM:
-            return (f"{head}{_c(s.terminal)} {_c(s.hostname)} {esc(s.exe)} "
-                    f"{esc(uid(s.loginuid, ev.interp))} {serial}\n")
+            return [[date, _c(s.terminal), _c(s.hostname), esc(s.exe), esc(uid(s.loginuid,
+                     ev.interp)), serial]]
         if r is Report.USER:
-            return (f"{head}{esc(uid(s.loginuid, ev.interp))} {_q(s.terminal)} "
-                    f"{_q(s.hostname)} {esc(_q(s.exe))} {serial}\n")
+            return [[date, esc(uid(s.loginuid, ev.interp)), _q(s.terminal), _q(s.hostname),
+                     esc(_q(s.exe)), serial]]
         if r is Report.EXE:
-            return (f"{head}{esc(_q(s.exe))} {_q(s.terminal)} {_q(s.hostname)} "
-                    f"{esc(uid(s.loginuid, ev.interp))} {serial}\n")
+            return [[date, esc(_q(s.exe)), _q(s.terminal), _q(s.hostname), esc(uid(s.loginuid,
+                     ev.interp)), serial]]
         if r is Report.COMM:
-            return (f"{head}{esc(_q(s.comm))} {_q(s.terminal)} {_q(s.hostname)} "
-                    f"{esc(uid(s.loginuid, ev.interp))} {serial}\n")
+            return [[date, esc(_q(s.comm)), _q(s.terminal), _q(s.hostname), esc(uid(s.loginuid,
+                     ev.interp)), serial]]
         if r is Report.ANOMALY:
             what = s.exe if s.exe is not None else _q(s.comm)
-            return (f"{head}{msg_type_name(ev.type)} {esc(what)} {_q(s.terminal)} "
-                    f"{_q(s.hostname)} {esc(uid(s.loginuid, ev.interp))} {serial}\n")
+            return [[date, msg_type_name(ev.type), esc(what), _q(s.terminal), _q(s.hostname),
+                     esc(uid(s.loginuid, ev.interp)), serial]]
         if r in (Report.RESPONSE, Report.INTEG, Report.VIRT):
-            return f"{head}{msg_type_name(ev.type)} {success_word(s.success)} {serial}\n"
+            return [[date, msg_type_name(ev.type), success_word(s.success), serial]]
         if r is Report.MAC:
-            return (f"{head}{uid(s.loginuid, ev.interp)} {msg_type_name(ev.type)} "
-                    f"{success_word(s.success)} {serial}\n")
+            return [[date, uid(s.loginuid, ev.interp), msg_type_name(ev.type),
+                     success_word(s.success), serial]]
         if r is Report.CRYPTO:
-            return (f"{head}{esc(uid(s.loginuid, ev.interp))} {msg_type_name(ev.type)} "
-                    f"{success_word(s.success)} {serial}\n")
+            return [[date, esc(uid(s.loginuid, ev.interp)), msg_type_name(ev.type),
+                     success_word(s.success), serial]]
         if r is Report.KEY:
-            return (f"{head}{s.keys[0]} {success_word(s.success)} {esc(_q(s.exe))} "
-                    f"{esc(uid(s.loginuid, ev.interp))} {serial}\n")
+            return [[date, s.keys[0], success_word(s.success), esc(_q(s.exe)),
+                     esc(uid(s.loginuid, ev.interp)), serial]]
         if r is Report.TTY:
-            return self._tty_row(ev, head)
-        return head
+            return [self._tty_row(ev, date)]
+        return [[date, _CUT]]
 
-    def _avc_rows(self, ev: EventView, date: str) -> str:
+    def _avc_rows(self, ev: EventView, date: str) -> list[list]:
         s = ev.items
         avcs = s.avc or []
         chosen = [a for a in avcs if a.result != AvcResult.UNSET]
@@ -205,22 +220,20 @@ class DetailedReport:
         syscall = self.lookups.syscall(s, ev.interp)
         comm = self.esc(s.comm if s.comm is not None else "?")
         for a in chosen:
-            self.line_item += 1
-            out.append(f"{self.line_item}. {date} {comm} {_c(a.scontext)} {syscall} "
-                       f"{_c(a.cls)} {_c(a.perm)} {_c(a.tcontext)} "
-                       f"{AVC_RESULT_WORDS[a.result]} {ev.serial}\n")
-        return "".join(out)
+            out.append([date, comm, _c(a.scontext), syscall, _c(a.cls), _c(a.perm),
+                        _c(a.tcontext), AVC_RESULT_WORDS[a.result], str(ev.serial)])
+        return out
 
-    def _tty_row(self, ev: EventView, head: str) -> str:
+    def _tty_row(self, ev: EventView, date: str) -> list:
         s = ev.items
         line = ev.first_line.split("\x1d", 1)[0]
         p = line.find("data=")
         if p < 0:
             # the reference has already printed the number and date
-            return head
+            return [date, _CUT]
         data = line[p + 5:]
         sp = data.rfind(" ")
         if sp >= 0:
             data = data[:sp]
-        return (f"{head}{ev.serial} {self.esc(self.lookups.uid(s.loginuid, ev.interp))} "
-                f"{_q(s.terminal)} {s.session} {self.esc(_q(s.comm))} {tty_data(data)}\n")
+        return [date, str(ev.serial), self.esc(self.lookups.uid(s.loginuid, ev.interp)),
+                _q(s.terminal), str(s.session), self.esc(_q(s.comm)), tty_data(data)]

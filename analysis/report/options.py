@@ -107,6 +107,12 @@ class ConfigAction(enum.Enum):
     DELETE = 2
 
 
+class OutputFormat(enum.Enum):
+    """``--format`` (an audix extension): the text report, or JSON (json_out.py)."""
+    TEXT = "text"
+    JSON = "json"
+
+
 class Unimplemented(Exception):
     """The reference prints ``Unimplemented option`` and exits 1."""
 
@@ -184,6 +190,7 @@ class ReportOptions:
     start_time: int = 0
     end_time: int = 0
     wanted: Wanted = field(default_factory=Wanted)
+    format: OutputFormat = OutputFormat.TEXT
 
 
 # option word -> action name
@@ -191,7 +198,7 @@ _OPTIONS = {
     "-au": "auth", "--auth": "auth", "-a": "avc", "--avc": "avc", "--add": "add",
     "-c": "config", "--comm": "comm", "--config": "config", "-cr": "crypto",
     "--crypto": "crypto", "--debug": "debug", "--delete": "delete", "-e": "event",
-    "--event": "event", "--escape": "escape", "--eoe-timeout": "eoe", "-f": "file",
+    "--event": "event", "--format": "format", "--escape": "escape", "--eoe-timeout": "eoe", "-f": "file",
     "--file": "file", "--failed": "failed", "-h": "host", "--host": "host",
     "--help": "help", "-i": "interpret", "--interpret": "interpret", "-if": "input",
     "--input": "input", "--input-logs": "input_logs", "--integrity": "integ",
@@ -329,6 +336,14 @@ def parse_args(words: list[str]) -> ReportOptions:
             o.config_action = ConfigAction.DELETE
         elif action == "debug":
             o.debug = True
+        elif action == "format":
+            if optarg is None:
+                raise OptionError(f"Argument is required for {word}")
+            try:
+                o.format = OutputFormat(optarg)
+            except ValueError:
+                raise OptionError(f"Unknown option ({optarg})") from None
+            c += 1
         elif action == "input_logs":
             o.force_logs = True
         elif action == "no_config":

@@ -17,6 +17,7 @@ from . import kinds as K
 from .detailed import DetailedReport
 from ..search.items import ItemExtractor
 from ..search.options import Success
+from ..search.progress import scan_progress
 from .format import NO_EVENTS, local_stamp, title
 from .lookup import Escaper, Interpretations, Lookups
 from .options import ConfigAction, Detail, Outcome, Report, ReportOptions, Unimplemented
@@ -81,13 +82,16 @@ class ReportRun:
 
     def __init__(self, opts: ReportOptions, out: Output, err: Output,
                  stdin: BinaryIO | None = None, stdin_fd: int = 0,
-                 config: logsource.LogConfig | None = None):
+                 config: logsource.LogConfig | None = None,
+                 progress_stream: BinaryIO | None = None, progress_min: int | None = None):
         self.o = opts
         self.out = out
         self.err = err
         self.stdin = stdin
         self.stdin_fd = stdin_fd
         self.config = config
+        self.progress_stream = progress_stream    # stderr: progress if a terminal
+        self.progress_min = progress_min
         self.found = False
         self.lookups = Lookups(opts.interpret)
         self.escape = Escaper(opts.escape)
@@ -106,7 +110,8 @@ class ReportRun:
         elif r is Report.TIME:
             self.report = None
         else:
-            self.report = DetailedReport(r, self.lookups, self.escape, out)
+            self.report = DetailedReport(r, self.lookups, self.escape, out,
+                                         getattr(out, "row", None))   # json_out.JsonReport
 
     # --- main flow ---------------------------------------------------------
     def run(self) -> int:
@@ -140,14 +145,22 @@ class ReportRun:
             self._process(f, "stdin", grouper, errors, last=True)
         else:
             files = plan.files
-            for i, name in enumerate(files):
-                try:
-                    f = logsource.open_log(name)
-                except logsource.InputError as exc:
-                    self.err(f"{_text(str(exc))}\n")
-                    return EXIT_FAIL
-                with f:
-                    self._process(f, _text(name), grouper, errors, last=i == len(files) - 1)
+            progress = scan_progress(self.progress_stream, files, "aureport", self.progress_min)
+            try:
+                for i, name in enumerate(files):
+                    try:
+                        f = logsource.open_log(name)
+                    except logsource.InputError as exc:
+                        self.err(f"{_text(str(exc))}\n")
+                        return EXIT_FAIL
+                    with f:
+                        if progress is not None:
+                            f = progress.wrap(f)
+                        self._process(f, _text(name), grouper, errors,
+                                      last=i == len(files) - 1)
+            finally:
+                if progress is not None:
+                    progress.finish()
         if not self.found and o.detail is Detail.DETAILED and o.report is not Report.TIME:
             self.out(NO_EVENTS)
             return EXIT_FAIL

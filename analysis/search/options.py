@@ -32,6 +32,7 @@ class Format(enum.IntEnum):
     PRETTY = 3
     CSV = 4
     TEXT = 5
+    JSON = 6        # audix extension: formats_json.py
 
 
 class Success(enum.IntEnum):
@@ -100,6 +101,7 @@ class SearchOptions:
     force_logs: bool = False
     checkpoint: str | None = None
     format: Format = Format.DEFAULT
+    json_interpret: bool = False    # --format json with -i
 
 
 @dataclass
@@ -261,6 +263,8 @@ def parse_args(argv: list[str],
             elif opt == "interp":
                 if o.format == Format.DEFAULT:
                     o.format = Format.INTERP
+                elif o.format == Format.JSON:
+                    o.json_interpret = True
                 else:
                     err.append(f"Conflicting output format {word}\n")
                     failed = True
@@ -319,6 +323,9 @@ def parse_args(argv: list[str],
                     fail(f"Unknown option ({optarg})\n")
                 c += 1
             elif opt == "format":
+                if optarg == "json" and o.format == Format.INTERP:
+                    o.format = Format.DEFAULT
+                    o.json_interpret = True
                 if o.format != Format.DEFAULT:
                     fail("Multiple output formats, use only 1\n")
                 if optarg is None:
@@ -333,6 +340,8 @@ def parse_args(argv: list[str],
                     o.format = Format.CSV
                 elif optarg == "text":
                     o.format = Format.TEXT
+                elif optarg == "json":
+                    o.format = Format.JSON
                 else:
                     fail(f"Unknown option ({optarg})\n")
                 c += 1

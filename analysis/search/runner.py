@@ -18,7 +18,9 @@ from ..logsource import (PIPE_IDLE_SECONDS, InputError, InputStats, SourceKind, 
 from ..record import Record, type_name
 from .match import Matcher
 from .options import Format, SearchOptions
-from .output import EventWriter
+from .formats_csv import CsvExtras
+from .output import EventWriter, FormatNotCovered, NormalizedFormats
+from .progress import ScanProgress, scan_progress
 
 FLUSH_BYTES = 1 << 16
 
@@ -131,6 +133,16 @@ def _interpreter_line_formatter(opts: SearchOptions, stderr: Callable[[str], Non
     return fmt
 
 
+def _json_formatter(opts: SearchOptions):
+    """``--format json`` (``-i``: values interpreted); see formats_json.py."""
+    from .formats_json import JsonEvents
+    interp = None
+    if opts.json_interpret:
+        from ..interpret import Interpreter
+        interp = Interpreter(escape=opts.escape.value)
+    return JsonEvents(interp)
+
+
 class Search:
     """One ausearch run over its input."""
 
@@ -149,15 +161,22 @@ class Search:
             writer.interpret_line = _interpreter_line_formatter(opts, self.stderr)
             self.format = writer.interpreted
         elif opts.format in (Format.CSV, Format.TEXT):
-            raise Unsupported(f"--format {opts.format.name.lower()} is not implemented by audix yet")
+            normalized = NormalizedFormats(opts.escape, CsvExtras(
+                opts.extra_keys, opts.extra_labels, opts.extra_obj2, opts.extra_time), self.stderr)
+            self.format = normalized.csv if opts.format == Format.CSV else normalized.text
+        elif opts.format == Format.JSON:
+            self.format = _json_formatter(opts)
         else:
             self.format = writer.default
         self.gate: ckpt.OutputGate | None = None
         self.last_event: ckpt.EventMark | None = None
         self.checkpoint_failure = ckpt.Failure.NONE
+        self.progress: ScanProgress | None = None     # on a terminal, for big files
 
     def stderr(self, text: str) -> None:
         self.out.flush()
+        if self.progress is not None:
+            self.progress.finish()      # the message starts its own line
         try:
             self.env.stderr.write(text.encode("latin-1", "replace"))
             self.env.stderr.flush()
@@ -257,9 +276,14 @@ def run(opts: SearchOptions, env: SearchEnv) -> int:
         return _run(search, opts, env)
     except BrokenPipeError:
         return 0
+    except FormatNotCovered as exc:
+        search.stderr(f"ausearch: {exc}\n")
+        return 1
     finally:
         if gc_was_enabled:
             gc.enable()
+        if search.progress is not None:
+            search.progress.finish()
         try:
             search.out.flush()
         except (BrokenPipeError, OSError, ValueError):
@@ -307,9 +331,13 @@ def _run(search: Search, opts: SearchOptions, env: SearchEnv) -> int:
             files = _files_after_checkpoint(files, cp, opts.checkpoint_time_only)
             if files is None:
                 return _final_ckpt(search, opts, 10, None)
+        search.progress = progress = scan_progress(env.stderr, files, "ausearch",
+                                                   env.extra.get("progress_min_bytes"))
         for i, name in enumerate(files):
             last_file = name
             stream = open_log(name)
+            if progress is not None:
+                stream = progress.wrap(stream)
             try:
                 search.process_stream(stream, grouper, last=(i == len(files) - 1))
             finally:
