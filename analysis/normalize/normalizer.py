@@ -432,7 +432,7 @@ class _Normalizer:
                 act = ("left-promiscuous-mode-on-device" if au.field_int() == 0
                        else "entered-promiscuous-mode-on-device")
             d.obj_what = "SOCKET"
-        elif objtype in ("UID", "GID"):
+        elif objtype == "IDENTITY":
             act = "changed-identity-of"
             d.obj_what = "PROCESS"
             self.set_program_obj()
