@@ -22,13 +22,15 @@ import syslog
 from dataclasses import dataclass
 from typing import Callable
 
+from . import confparse
+
 CONFIG_FILE = "/etc/audit/auditd.conf"
 CONFIG_DIR = "/etc/audit"
 EMAIL_COMMAND = "/usr/lib/sendmail"
 MEGABYTE = 1048576
 TCP_PORT_MAX = 65535
 INT_MAX = 2**31 - 1
-ULONG_MAX = 2**64 - 1
+ULONG_MAX = confparse.ULONG_MAX
 LINE_BUFFER = 160  # the reference reads lines with a 160-byte buffer
 
 LogFn = Callable[[int, str], None]
@@ -168,59 +170,16 @@ DEFAULTS = DaemonConfig()
 # value parsers: each gets (config, value, option, line, log) and sets fields
 # or raises ConfigError with the reference's message.
 
-def _option_not_found(value: str, line: int) -> ConfigError:
-    return ConfigError(f"Option {value} not found - line {line}")
-
-
 def _choice(enum_type, value: str, line: int):
-    for member in enum_type:
-        if member.value == value.lower():
-            return member
-    raise _option_not_found(value, line)
+    return confparse.choice(enum_type, value, line, ConfigError)
 
 
 def _yes_no(value: str, line: int) -> bool:
-    v = value.lower()
-    if v == "yes":
-        return True
-    if v == "no":
-        return False
-    raise _option_not_found(value, line)
+    return confparse.yes_no(value, line, ConfigError)
 
 
-def _strtoul(text: str) -> int:
-    """C strtoul on a string of digits (optionally with trailing junk)."""
-    digits = ""
-    for ch in text.lstrip():
-        if not ch.isdigit():
-            break
-        digits += ch
-    if not digits:
-        return 0
-    value = int(digits)
-    if value > ULONG_MAX:
-        raise OverflowError
-    return value
-
-
-_ERANGE_TEXT = "Numerical result out of range"
-
-
-def _number(value: str, line: int, limit: int | None = None, low: int | None = None,
-            digits_only_msg: str = "Value {v} should only be numbers - line {l}") -> int:
-    for ch in value:
-        if not ("0" <= ch <= "9"):
-            raise ConfigError(digits_only_msg.format(v=value, l=line))
-    try:
-        n = _strtoul(value)
-    except OverflowError:
-        raise ConfigError(
-            f"Error converting string to a number ({_ERANGE_TEXT}) - line {line}") from None
-    if limit is not None and n > limit:
-        raise ConfigError(f"Error - converted number ({value}) is too large - line {line}")
-    if low is not None and n < low:
-        raise ConfigError(f"Error - converted number ({value}) is too small - line {line}")
-    return n
+def _number(value: str, line: int, limit: int | None = None, low: int | None = None) -> int:
+    return confparse.number(value, line, ConfigError, low=low or 0, high=limit)
 
 
 def _space(value: str, line: int) -> tuple[int, int]:
@@ -232,10 +191,10 @@ def _space(value: str, line: int) -> tuple[int, int]:
     percent = "%" in value
     text = value.replace("%", " ", 1) if percent else value
     try:
-        n = _strtoul(text)
+        n = confparse.strtoul(text)
     except OverflowError:
-        raise ConfigError(
-            f"Error converting string to a number ({_ERANGE_TEXT}) - line {line}") from None
+        raise ConfigError(f"Error converting string to a number ({confparse.ERANGE_TEXT})"
+                          f" - line {line}") from None
     if percent:
         if n > 99:
             raise ConfigError(f"Percentages should be less than 100 - line {line}")
@@ -243,23 +202,13 @@ def _space(value: str, line: int) -> tuple[int, int]:
     return n, 0
 
 
+_EXE_MODES = (0o750, 0o755, 0o555, 0o550)
+
+
 def check_exe_name(path: str | None, line: int) -> None:
     """The reference's checks on an ``exec`` action's program."""
-    if path is None:
-        raise ConfigError(f"Executable path needed for line {line}")
-    if not path.startswith("/"):
-        raise ConfigError(f"Absolute path needed for {path} - line {line}")
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        raise ConfigError(f"Unable to stat {path} ({os.strerror(exc.errno)}) - line {line}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise ConfigError(f"{path} is not a regular file - line {line}")
-    if st.st_uid != 0:
-        raise ConfigError(f"{path} is not owned by root - line {line}")
-    if stat.S_IMODE(st.st_mode) & 0o777 not in (0o750, 0o755, 0o555, 0o550):
-        raise ConfigError(
-            f"{path} permissions should be 0750, 0755, 0555 or 0550 - line {line}")
+    confparse.check_exe(path, line, ConfigError, lambda mode: mode in _EXE_MODES,
+                        "0750, 0755, 0555 or 0550")
 
 
 def _failure_action(value: str, option: str | None, line: int, log: LogFn,
@@ -310,10 +259,10 @@ def _log_file(cfg: DaemonConfig, value: str, line: int, log: LogFn, for_daemon: 
 def _log_group(value: str, line: int) -> int:
     if value[:1].isdigit():
         try:
-            return _strtoul(value)
+            return confparse.strtoul(value)
         except OverflowError:
-            raise ConfigError(
-                f"Numeric group ID conversion error ({_ERANGE_TEXT}) for {value} - line {line}") from None
+            raise ConfigError(f"Numeric group ID conversion error ({confparse.ERANGE_TEXT})"
+                              f" for {value} - line {line}") from None
     try:
         return grp.getgrnam(value).gr_gid
     except KeyError:
@@ -330,9 +279,9 @@ def _tcp_client_ports(cfg: DaemonConfig, value: str, line: int) -> None:
             continue
         if not ch.isdigit():
             raise ConfigError(msg)
-    low = high = _strtoul(value)
+    low = high = confparse.strtoul(value)
     if dash >= 0:
-        high = _strtoul(value[dash + 1:])
+        high = confparse.strtoul(value[dash + 1:])
     for n in (low, high):
         if n > TCP_PORT_MAX:
             raise ConfigError(f"Error - converted number ({n}) is too large - line {line}")
@@ -503,11 +452,6 @@ KEYWORDS: dict[str, tuple[bool, str | None]] = {
 }
 
 
-def _split(text: str) -> list[str]:
-    """audit_strsplit: tokens separated by spaces (tabs are part of tokens)."""
-    return [t for t in text.split(" ") if t]
-
-
 def parse_config(text: str, path: str = CONFIG_FILE, log: LogFn = _no_log,
                  for_daemon: bool = True) -> DaemonConfig:
     """Parse auditd.conf text (latin-1 str) into a DaemonConfig.
@@ -516,54 +460,27 @@ def parse_config(text: str, path: str = CONFIG_FILE, log: LogFn = _no_log,
     part of it).  Non-fatal problems go to ``log``.
     """
     cfg = DaemonConfig(config_file=path, config_dir=os.path.dirname(path) or ".")
-    lineno = 1
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    elif lines:
-        lines[-1] = None  # type: ignore[call-overload]
-    for raw in lines:
-        if raw is None:
-            # fgets gives the last line without its newline: the reference
-            # takes it for a too-long line and skips it
-            log(syslog.LOG_ERR, f"Skipping line {lineno} in {path}: too long")
-            break
-        if len(raw) + 1 >= LINE_BUFFER:
-            log(syslog.LOG_ERR, f"Skipping line {lineno} in {path}: too long")
-            lineno += 1
-            continue
-        tokens = _split(raw)
-        if not tokens or tokens[0].startswith("#"):
-            lineno += 1
-            continue
-        name = tokens[0]
-        if len(tokens) == 1:
-            log(syslog.LOG_ERR, f"Wrong number of arguments for line {lineno} in {path}")
-            log(syslog.LOG_ERR, f"Not processing any more lines in {path}")
-            raise ConfigError(f"Wrong number of arguments for line {lineno} in {path}")
-        if tokens[1] != "=":
-            log(syslog.LOG_ERR, f"Missing equal sign for line {lineno} in {path}")
-            log(syslog.LOG_ERR, f"Not processing any more lines in {path}")
-            raise ConfigError(f"Missing equal sign for line {lineno} in {path}")
-        if len(tokens) == 2:
-            log(syslog.LOG_ERR, f"Wrong number of arguments for line {lineno} in {path}")
-            log(syslog.LOG_ERR, f"Not processing any more lines in {path}")
-            raise ConfigError(f"Wrong number of arguments for line {lineno} in {path}")
-        value = tokens[2]
-        option = tokens[3] if len(tokens) >= 4 else None
-        if len(tokens) > 4:
-            # the reference complains, then goes on with name/value/option
-            log(syslog.LOG_ERR, f"Wrong number of arguments for line {lineno} in {path}")
-        key = name.lower()
+
+    def syntax_error(msg: str) -> ConfigError:
+        log(syslog.LOG_ERR, msg)
+        log(syslog.LOG_ERR, f"Not processing any more lines in {path}")
+        return ConfigError(msg)
+
+    def fatal(msg: str) -> ConfigError:
+        log(syslog.LOG_ERR, msg)
+        return ConfigError(msg)
+
+    # the reference reads lines with fgets into a 160-byte buffer: longer
+    # lines, and a last line without its newline, count as too long
+    for entry in confparse.iter_entries(
+            text, path, syntax_error, lambda msg: log(syslog.LOG_ERR, msg),
+            max_length=LINE_BUFFER - 2, unterminated_last_too_long=True):
+        key, value, option, lineno = entry.key, entry.value, entry.option, entry.lineno
         if key not in KEYWORDS:
-            msg = f"Unknown keyword \"{name}\" in line {lineno} of {path}"
-            log(syslog.LOG_ERR, msg)
-            raise ConfigError(msg)
+            raise fatal(confparse.unknown_keyword_text(entry.name, lineno, path))
         takes_option, debug_name = KEYWORDS[key]
         if option is not None and not takes_option:
-            msg = f"Keyword \"{name}\" has invalid option \"{option}\" in line {lineno} of {path}"
-            log(syslog.LOG_ERR, msg)
-            raise ConfigError(msg)
+            raise fatal(confparse.invalid_option_text(entry.name, option, lineno, path))
         if debug_name:
             log(syslog.LOG_DEBUG, f"{debug_name} called with: {value}")
         try:
@@ -571,8 +488,7 @@ def parse_config(text: str, path: str = CONFIG_FILE, log: LogFn = _no_log,
         except ConfigError as exc:
             log(syslog.LOG_ERR, str(exc))
             raise
-        lineno += 1
-    if lineno > 1:
+    if "\n" in text:  # at least one whole line was read
         sanity_check(cfg, log)
     return cfg
 
@@ -604,39 +520,19 @@ def load_config(config_dir: str | None = None, log: LogFn = _no_log,
     """Read ``<config_dir>/auditd.conf`` (default /etc/audit) with the
     reference's file checks.  A missing file gives the defaults."""
     path = os.path.join(config_dir, "auditd.conf") if config_dir else CONFIG_FILE
-    flags = os.O_RDONLY | (0 if allow_links else os.O_NOFOLLOW)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        log(syslog.LOG_WARNING, f"Config file {path} doesn't exist, skipping")
-        return DaemonConfig(config_file=path, config_dir=config_dir)
-    except OSError as exc:
-        msg = f"Error opening config file ({os.strerror(exc.errno)})"
+
+    def fatal(msg: str) -> ConfigError:
         log(syslog.LOG_ERR, msg)
-        raise ConfigError(msg) from None
-    try:
-        st = os.fstat(fd)
-        log(syslog.LOG_DEBUG, f"Config file {path} opened for parsing")
-        if st.st_uid != 0:
-            msg = f"Error - {path} isn't owned by root"
-        elif st.st_mode & stat.S_IWOTH:
-            msg = f"Error - {path} is world writable"
-        elif not stat.S_ISREG(st.st_mode):
-            msg = f"Error - {path} is not a regular file"
-        else:
-            msg = None
-        if msg:
-            log(syslog.LOG_ERR, msg)
-            raise ConfigError(msg)
-        chunks = []
-        while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
-    cfg = parse_config(b"".join(chunks).decode("latin-1"), path, log, for_daemon)
+        return ConfigError(msg)
+
+    text = confparse.read_config_file(
+        path, fatal, open_error="Error opening config file ({strerror})",
+        follow_links=allow_links,
+        opened=lambda: log(syslog.LOG_DEBUG, f"Config file {path} opened for parsing"))
+    if text is None:
+        log(syslog.LOG_WARNING, confparse.missing_file_text(path))
+        return DaemonConfig(config_file=path, config_dir=config_dir)
+    cfg = parse_config(text, path, log, for_daemon)
     cfg.config_dir = config_dir
     return cfg
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import enum
 import os
-import stat
 from dataclasses import dataclass, field, replace
 from typing import Callable
+
+from .. import confparse
 
 LINE_LIMIT = 158
 
@@ -65,45 +66,22 @@ class PluginConfig:
 
 
 def _enum(cls, value: str, lineno: int):
-    for m in cls:
-        if m.value == value.lower():
-            return m
-    raise PluginConfigError(f"Option {value} not found - line {lineno}")
+    return confparse.choice(cls, value, lineno, PluginConfigError)
 
 
 def parse_plugin_config(text: str, file: str) -> PluginConfig:
     """Parse the file's text; the program checks of :func:`check_program` are not done."""
     cfg = {"name": os.path.basename(file), "file": file}
     warnings: list[str] = []
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    for lineno, raw in enumerate(lines, start=1):
-        if len(raw) > LINE_LIMIT:
-            warnings.append(f"Skipping line {lineno} in {file}: too long")
-            continue
-        tokens = [t for t in raw.split(" ") if t]
-        if not tokens or tokens[0].startswith("#"):
-            continue
-        if len(tokens) < 2:
-            raise PluginConfigError(f"Wrong number of arguments for line {lineno} in {file}")
-        if tokens[1] != "=":
-            raise PluginConfigError(f"Missing equal sign for line {lineno} in {file}")
-        if len(tokens) < 3:
-            raise PluginConfigError(f"Wrong number of arguments for line {lineno} in {file}")
-        if len(tokens) > 4:
-            warnings.append(f"Wrong number of arguments for line {lineno} in {file}")
-        name, value = tokens[0], tokens[2]
-        option = tokens[3] if len(tokens) > 3 else None
-        key = name.lower()
+    for entry in confparse.iter_entries(text, file, PluginConfigError, warnings.append,
+                                        max_length=LINE_LIMIT):
+        name, value, option, lineno = entry.name, entry.value, entry.option, entry.lineno
+        key = entry.key
         if key != "args" and option is not None:
             if key in ("active", "direction", "path", "type", "format"):
-                raise PluginConfigError(f'Keyword "{name}" has invalid option "{option}" '
-                                        f"in line {lineno} of {file}")
+                raise PluginConfigError(confparse.invalid_option_text(name, option, lineno, file))
         if key == "active":
-            if value.lower() not in ("yes", "no"):
-                raise PluginConfigError(f"Option {value} not found - line {lineno}")
-            cfg["active"] = value.lower() == "yes"
+            cfg["active"] = confparse.yes_no(value, lineno, PluginConfigError)
         elif key == "direction":
             cfg["direction"] = _enum(Direction, value, lineno)
         elif key == "path":
@@ -120,7 +98,7 @@ def parse_plugin_config(text: str, file: str) -> PluginConfig:
         elif key == "format":
             cfg["format"] = _enum(PluginFormat, value, lineno)
         else:
-            raise PluginConfigError(f'Unknown keyword "{name}" in line {lineno} of {file}')
+            raise PluginConfigError(confparse.unknown_keyword_text(name, lineno, file))
     return PluginConfig(warnings=tuple(warnings), **cfg)
 
 
@@ -134,41 +112,17 @@ def check_program(cfg: PluginConfig) -> PluginConfig:
         raise PluginConfigError(f"Error - plugin ({cfg.file}) is active but no path given")
     if cfg.is_builtin:
         return cfg
-    try:
-        st = os.stat(cfg.path)
-    except OSError as e:
-        raise PluginConfigError(f"Unable to stat {cfg.path} ({e.strerror})") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise PluginConfigError(f"{cfg.path} is not a regular file")
-    if st.st_uid != 0:
-        raise PluginConfigError(f"{cfg.path} is not owned by root")
-    if st.st_mode & 0o750 != 0o750:
-        raise PluginConfigError(f"{cfg.path} permissions should be 0750")
+    st = confparse.check_program_file(cfg.path, PluginConfigError,
+                                      lambda mode: mode & 0o750 == 0o750, "0750")
     return replace(cfg, inode=st.st_ino)
 
 
 def load_plugin_config(path: str, check_owner: bool = True) -> PluginConfig:
     """Read, parse and check one file.  A missing file is an inactive plugin."""
     name = os.path.basename(path)
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return PluginConfig(name=name, file=path,
-                            warnings=(f"Config file {path} doesn't exist, skipping",))
-    except OSError as e:
-        raise PluginConfigError(f"Error opening {path} ({e.strerror})") from None
-    try:
-        st = os.fstat(fd)
-        if check_owner and st.st_uid != 0:
-            raise PluginConfigError(f"Error - {path} isn't owned by root")
-        if check_owner and st.st_mode & stat.S_IWOTH:
-            raise PluginConfigError(f"Error - {path} is world writable")
-        if not stat.S_ISREG(st.st_mode):
-            raise PluginConfigError(f"Error - {path} is not a regular file")
-        with os.fdopen(os.dup(fd), "rb") as f:
-            text = f.read().decode("latin-1")
-    finally:
-        os.close(fd)
+    text = confparse.read_config_file(path, PluginConfigError, check_owner=check_owner)
+    if text is None:
+        return PluginConfig(name=name, file=path, warnings=(confparse.missing_file_text(path),))
     return check_program(parse_plugin_config(text, path))
 
 

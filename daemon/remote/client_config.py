@@ -11,9 +11,10 @@ then exits 6); non-fatal complaints are collected in ``RemoteConfig.warnings``.
 from __future__ import annotations
 
 import enum
-import os
-import stat
 from dataclasses import dataclass, field, replace
+
+from .. import confparse
+from ..confparse import Entry
 
 CONFIG_FILE = "/etc/audit/audisp-remote.conf"
 SPOOL_FILE = "/var/spool/audit/remote.log"
@@ -116,74 +117,24 @@ class RemoteConfigError(Exception):
     """The file cannot be used; the message is one line, as the reference logs it."""
 
 
-@dataclass(frozen=True)
-class _Line:
-    name: str
-    value: str
-    option: str | None
-    lineno: int
+def _uint(ln: Entry, low: int, high: int) -> int:
+    return confparse.number(ln.value, ln.lineno, RemoteConfigError, low=low, high=high)
 
 
-def _split(text: str, lineno: int, file: str, warnings: list[str]) -> _Line | None:
-    tokens = [t for t in text.split(" ") if t]
-    if not tokens or tokens[0].startswith("#"):
-        return None
-    if len(tokens) < 2:
-        raise RemoteConfigError(f"Wrong number of arguments for line {lineno} in {file}")
-    if tokens[1] != "=":
-        raise RemoteConfigError(f"Missing equal sign for line {lineno} in {file}")
-    if len(tokens) < 3:
-        raise RemoteConfigError(f"Wrong number of arguments for line {lineno} in {file}")
-    if len(tokens) > 4:
-        warnings.append(f"Wrong number of arguments for line {lineno} in {file}")
-    return _Line(tokens[0], tokens[2], tokens[3] if len(tokens) > 3 else None, lineno)
-
-
-def _uint(ln: _Line, low: int, high: int) -> int:
-    if not ln.value.isdigit() or not ln.value.isascii():
-        raise RemoteConfigError(f"Value {ln.value} should only be numbers - line {ln.lineno}")
-    n = int(ln.value)
-    if n > 0xFFFFFFFFFFFFFFFF:
-        raise RemoteConfigError("Error converting string to a number (Numerical result out "
-                                f"of range) - line {ln.lineno}")
-    if low and n < low:
-        raise RemoteConfigError(f"Error - converted number ({ln.value}) is too small - "
-                                f"line {ln.lineno}")
-    if high and n > high:
-        raise RemoteConfigError(f"Error - converted number ({ln.value}) is too large - "
-                                f"line {ln.lineno}")
-    return n
-
-
-def _word(enum_cls, ln: _Line, allowed=None):
-    for member in enum_cls:
-        if (allowed is None or member in allowed) and member.value == ln.value.lower():
-            return member
-    raise RemoteConfigError(f"Option {ln.value} not found - line {ln.lineno}")
+def _word(enum_cls, ln: Entry, allowed=None):
+    return confparse.choice(enum_cls, ln.value, ln.lineno, RemoteConfigError, allowed)
 
 
 def check_exe(path: str | None, lineno: int) -> None:
     """An ``exec`` action's program: absolute, regular, root-owned, mode 0750."""
-    if path is None:
-        raise RemoteConfigError(f"Executable path needed for line {lineno}")
-    if not path.startswith("/"):
-        raise RemoteConfigError(f"Absolute path needed for {path} - line {lineno}")
-    try:
-        st = os.stat(path)
-    except OSError as e:
-        raise RemoteConfigError(f"Unable to stat {path} ({e.strerror}) - line {lineno}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise RemoteConfigError(f"{path} is not a regular file - line {lineno}")
-    if st.st_uid != 0:
-        raise RemoteConfigError(f"{path} is not owned by root - line {lineno}")
-    if st.st_mode & 0o777 & ~0o005 != 0o750:
-        raise RemoteConfigError(f"{path} permissions should be 0750 - line {lineno}")
+    confparse.check_exe(path, lineno, RemoteConfigError,
+                        lambda mode: mode & ~0o005 == 0o750, "0750")
 
 
 _FAIL_WORDS = tuple(a for a in FailureAction if a is not FailureAction.RECONNECT)
 
 
-def _action(ln: _Line, allow_reconnect: bool = False) -> ActionSetting:
+def _action(ln: Entry, allow_reconnect: bool = False) -> ActionSetting:
     allowed = tuple(FailureAction) if allow_reconnect else _FAIL_WORDS
     act = _word(FailureAction, ln, allowed)
     if act is FailureAction.EXEC:
@@ -197,7 +148,7 @@ _KRB5_KEYS = ("krb5_principal", "krb5_client_name", "krb5_key_file")
 _PATH_KEYS = ("tls_ca_file", "tls_cert_file", "tls_key_file")
 
 
-def _apply(cfg: RemoteConfig, ln: _Line, file: str) -> None:
+def _apply(cfg: RemoteConfig, ln: Entry, file: str) -> None:
     key = ln.name.lower()
     if key == "remote_server":
         cfg.remote_server = ln.value
@@ -222,9 +173,7 @@ def _apply(cfg: RemoteConfig, ln: _Line, file: str) -> None:
     elif key == "heartbeat_timeout":
         cfg.heartbeat_timeout = _uint(ln, 0, INT_MAX)
     elif key == "enable_krb5":
-        if ln.value.lower() not in ("yes", "no"):
-            raise RemoteConfigError(f"Option {ln.value} not found - line {ln.lineno}")
-        if ln.value.lower() == "yes":
+        if confparse.yes_no(ln.value, ln.lineno, RemoteConfigError):
             cfg.transport = Transport.KRB5
     elif key in _KRB5_KEYS:
         setattr(cfg, key, ln.value)
@@ -239,7 +188,7 @@ def _apply(cfg: RemoteConfig, ln: _Line, file: str) -> None:
     elif key == "tls_server_name":
         cfg.tls_server_name = ln.value
     else:
-        raise RemoteConfigError(f'Unknown keyword "{ln.name}" in line {ln.lineno} of {file}')
+        raise RemoteConfigError(confparse.unknown_keyword_text(ln.name, ln.lineno, file))
 
 
 def _sanity(cfg: RemoteConfig) -> None:
@@ -260,13 +209,11 @@ def _sanity(cfg: RemoteConfig) -> None:
 def parse_config(text: str, file: str = CONFIG_FILE) -> RemoteConfig:
     """Parse the file's text (latin-1); RemoteConfigError on the first error."""
     cfg = RemoteConfig()
-    for lineno, raw in enumerate(text.split("\n"), start=1):
-        ln = _split(raw.rstrip("\r"), lineno, file, cfg.warnings)
-        if ln is None:
-            continue
-        if ln.option is not None and ln.name.lower() not in _TAKES_OPTION:
-            raise RemoteConfigError(f'Keyword "{ln.name}" has invalid option "{ln.option}" '
-                                    f"in line {lineno} of {file}")
+    for ln in confparse.iter_entries(text, file, RemoteConfigError, cfg.warnings.append,
+                                     strip_cr=True):
+        if ln.option is not None and ln.key not in _TAKES_OPTION:
+            raise RemoteConfigError(
+                confparse.invalid_option_text(ln.name, ln.option, ln.lineno, file))
         _apply(cfg, ln, file)
     _sanity(cfg)
     return cfg
@@ -276,24 +223,9 @@ def load_config(path: str = CONFIG_FILE, check_owner: bool = True) -> RemoteConf
     """Read and validate the file.  A missing file gives the defaults (with a
     warning), as the reference.  ``check_owner``: refuse a file not owned by
     root or world writable, as the reference."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
+    text = confparse.read_config_file(path, RemoteConfigError, check_owner=check_owner)
+    if text is None:
         cfg = RemoteConfig()
-        cfg.warnings.append(f"Config file {path} doesn't exist, skipping")
+        cfg.warnings.append(confparse.missing_file_text(path))
         return cfg
-    except OSError as e:
-        raise RemoteConfigError(f"Error opening {path} ({e.strerror})") from None
-    try:
-        st = os.fstat(fd)
-        if check_owner and st.st_uid != 0:
-            raise RemoteConfigError(f"Error - {path} isn't owned by root")
-        if check_owner and st.st_mode & stat.S_IWOTH:
-            raise RemoteConfigError(f"Error - {path} is world writable")
-        if not stat.S_ISREG(st.st_mode):
-            raise RemoteConfigError(f"Error - {path} is not a regular file")
-        with os.fdopen(os.dup(fd), "rb") as f:
-            text = f.read().decode("latin-1")
-    finally:
-        os.close(fd)
     return parse_config(text, path)
