@@ -85,3 +85,43 @@ def test_syscall_fast_path_is_used_only_when_it_matches_the_scan():
                 assert getattr(fast, name) == getattr(slow, name), (args, name, line)
         assert took == 1, args          # only the plain line takes the fast path
     assert not ItemExtractor(parse_args(["-gi", "0"]).options).syscall_fast
+
+
+def test_field_steps_return_the_references_codes():
+    import pytest
+    from audix.analysis.search.fieldscan import end_at, num_to_end, opt_num, quoted_or_legacy
+    from audix.analysis.search.scan import Malformed
+    assert opt_num("a pid=12 b", "pid=", 0, 3) == (12, 8)
+    assert opt_num("a pid=12z b", "pid=", 0, 3) == (12, 9)        # strtoul stops at the z
+    assert opt_num("a pid=12 b", "pid=", 4, 3) is None          # searched from `start`
+    for text, rc in (("pid=12", 3), ("pid=99999999999999999999 b", 4)):    # no space / ERANGE
+        with pytest.raises(Malformed) as exc:
+            opt_num(text, "pid=", 0, 3)
+        assert exc.value.rc == rc
+    # the reference reads " uid=" of TTY/INTEGRITY records from its "=": always 0
+    assert opt_num("x uid=7 y", " uid=", 0, 3, skip=4) == (0, 7)
+    assert num_to_end("res=4294967297", 4, 9) == (4294967297, -1)
+    assert end_at("hostname=a b,c", 9, ", ", 17) == 12             # "," first even if later
+    assert quoted_or_legacy("cwd=/tmp/x y", 4, 20) == ("/tmp/x", 10)   # legacy: not hex
+    assert quoted_or_legacy("cwd=2F746D70 y", 4, 20) == ("/tmp", 12)
+
+
+def rc_of(args, line, t):
+    msgs = []
+    s = ItemExtractor(parse_args(args + ["--debug"]).options, msgs.append).extract([line], [t])
+    return (s, None) if s is not None else (None, int(msgs[0].split("rc=")[1].split(".")[0]))
+
+
+def test_numbers_wrap_like_c_and_missing_fields_keep_their_codes():
+    mac = "type=MAC_STATUS msg=audit(1.000:1): auid=4294967296 ses=1 res=4294967297"
+    s, _ = rc_of(["-ul", "0", "-sv", "yes"], mac, 1404)
+    assert (s.loginuid, s.success) == (0, 1)
+    assert rc_of(["-ul", "0"], mac.replace("auid", "xuid"), 1404) == (None, 1)
+    tty = 'type=TTY msg=audit(1.000:1): tty pid=7 uid=3 auid=1 ses=2 major=136 data=6C73'
+    s, _ = rc_of(["-ui", "5", "-p", "7"], tty, 1319)
+    assert (s.pid, s.uid) == (7, 0)                     # " uid=" read from its "="
+    assert rc_of(["-ul", "1"], tty.replace("auid", "xid"), 1319) == (None, 5)
+    login = "type=LOGIN msg=audit(1.000:1): pid=9 uid=0 old-auid=4294967295 auid=1000 ses=3 res=1"
+    s, _ = rc_of(["-ul", "1000", "--session", "3"], login, 1006)
+    assert (s.loginuid, s.session) == (1000, 3)
+    assert rc_of(["--session", "3"], login.replace(" ses=3", ""), 1006) == (None, 14)

@@ -10,6 +10,7 @@ import re
 import struct
 
 from ..event import c_strtol, c_strtoul
+from .fieldscan import FieldStore, need_text, opt_num, opt_text, opt_word, quoted_or_hex
 from .options import Success
 from .scan import (KEY_SEPARATOR, NAME_OFFSET, U32, _HEX, AvcEntry, AvcResult, Malformed, ScanBase,
                    SearchItems, _s32, _u32, _unescape_bytes, unescape)
@@ -28,45 +29,23 @@ _SYSCALL_LAYOUT = re.compile(
     re.ASCII)
 
 
-class KernelRecordParsers(ScanBase):
+# address family: (least length, what the reference says when shorter, rc)
+_SOCKADDR_MIN = {
+    2: (16, "sockaddr len too short\n", 1),
+    10: (28, "sockaddr6 len too short\n", 2),
+    1: (4, "sun_path len too short\n", 3),
+}
+
+
+class KernelRecordParsers(ScanBase, FieldStore):
     """Mixin of ItemExtractor: needs ``o``, ``want_*`` and ``_lookup_uid``."""
 
     def parse_task_info(self, m: str, s: SearchItems, t_: int = 0) -> None:
-        term = 0
-        if self.want_ppid:
-            i = m.find("ppid=", term)
-            if i >= 0:
-                p = i + 5
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(14)
-                term = t
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(15)
-                s.ppid = _s32(v)
-        if self.want_pid:
-            r = self._field_num(m, " pid=", term, 16, 17)
-            s.pid = _s32(r[0])
-            term = r[1]
+        o = self.o
+        term = self._opt_field(m, s, "ppid", "ppid=", 0, 14)
+        term = self._need_field(m, s, "pid", " pid=", term, 16)
         if self.want_auid:
-            i = m.find("auid=", term)
-            if i < 0:
-                i = m.find("loginuid=", term)
-                if i < 0:
-                    raise Malformed(19)
-                p = i + 9
-            else:
-                p = i + 5
-            t = m.find(" ", p)
-            if t < 0:
-                raise Malformed(20)
-            term = t
-            v, err = c_strtoul(m[p:t])
-            if err:
-                raise Malformed(21)
-            s.loginuid = _u32(v)
-            s.tauid = self._lookup_uid("auid", s.loginuid)
+            term = self._auid_or_loginuid(m, s, term, 19)
         if self.want_uid:
             while True:
                 i = m.find("uid=", term)
@@ -76,91 +55,23 @@ class KernelRecordParsers(ScanBase):
                     term = i + 1
                     continue
                 break
-            p = i + 4
-            t = m.find(" ", p)
-            if t < 0:
-                raise Malformed(23)
-            term = t
-            v, err = c_strtoul(m[p:t])
-            if err:
-                raise Malformed(24)
-            s.uid = _u32(v)
-            s.tuid = self._lookup_uid("uid", s.uid)
-        if self.want_gid:
-            r = self._field_num(m, "gid=", term, 25, 26)
-            s.gid, term = _u32(r[0]), r[1]
-        if self.want_euid:
-            r = self._field_num(m, "euid=", term, 28, 29)
-            s.euid, term = _u32(r[0]), r[1]
-            s.teuid = self._lookup_uid("euid", s.euid)
-        if self.want_egid:
-            r = self._field_num(m, "egid=", term, 31, 32)
-            s.egid, term = _u32(r[0]), r[1]
-        if self.o.terminal is not None:
-            i = m.find("tty=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(34)
-                term = t
-                s.terminal = m[p:t]
-        if self.want_ses:
-            i = m.find("ses=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(35)
-                term = t
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(36)
-                s.session = _u32(v)
-        if self.o.comm is not None:
-            i = m.find("comm=", term)
-            if i < 0:
-                raise Malformed(38)
-            p = i + 5
-            if m.startswith('"', p):
-                t = m.find('"', p + 1)
-                if t < 0:
-                    raise Malformed(37)
-                s.comm = m[p + 1:t]
-                term = t
-            else:
-                s.comm = unescape(m, p)
-        if self.o.exe is not None:
-            i = m.find("exe=")
-            if i < 0:
-                raise Malformed(40)
-            p = i + 4
-            if m.startswith('"', p):
-                t = m.find('"', p + 1)
-                if t < 0:
-                    raise Malformed(39)
-                s.exe = m[p + 1:t]
-                term = t
-            else:
-                s.exe = unescape(m, p)
-        if self.o.subject is not None:
-            i = m.find("subj=", term)
-            if i >= 0:
-                p = i + 5
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(41)
-                term = t
-                s.add_avc(AvcEntry(scontext=m[p:t]))
-        if self.want_success:
-            i = m.find("res=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
-                if err:
-                    raise Malformed(43)
-                s.success = _s32(v)
+            r = opt_num(m, "uid=", i, 23)
+            self._set_uid(s, r[0])
+            term = r[1]
+        term = self._need_field(m, s, "gid", "gid=", term, 25)
+        term = self._need_field(m, s, "euid", "euid=", term, 28)
+        term = self._need_field(m, s, "egid", "egid=", term, 31)
+        if o.terminal is not None:
+            r = opt_word(m, "tty=", term, 34)
+            if r is not None:
+                s.terminal, term = r
+        term = self._opt_field(m, s, "ses", "ses=", term, 35)
+        if o.comm is not None:
+            s.comm, term = need_text(m, "comm=", term, 38, 37, term)
+        if o.exe is not None:
+            s.exe, term = need_text(m, "exe=", 0, 40, 39, term)
+        term = self._scan_subj(m, s, term, 41)
+        self._scan_res(m, s, term, 43)
 
     def parse_syscall(self, m: str, s: SearchItems, t_: int = 0) -> None:
         if self.syscall_fast and self._syscall_fast(m, s):
@@ -222,39 +133,15 @@ class KernelRecordParsers(ScanBase):
     def parse_syscall_scan(self, m: str, s: SearchItems, t_: int = 0) -> None:
         term = 0
         if self.want_arch:
-            i = m.find("arch=", term)
-            if i < 0:
-                raise Malformed(1)
-            p = i + 5
-            t = m.find(" ", p)
-            if t < 0:
-                raise Malformed(2)
-            v, err = c_strtoul(m[p:t], 16)
-            if err:
-                raise Malformed(3)
-            s.arch = _s32(v)
-            term = t
-        i = m.find("syscall=", term)
-        if i < 0:
-            raise Malformed(4)
-        p = i + 8
-        t = m.find(" ", p)
-        if t < 0:
-            raise Malformed(5)
-        v, err = c_strtoul(m[p:t])
-        if err:
-            raise Malformed(6)
-        s.syscall = _s32(v)
-        term = t
+            r = self._field_num(m, "arch=", term, 1, 2, 16)
+            s.arch, term = _s32(r[0]), r[1]
+        r = self._field_num(m, "syscall=", term, 4, 5)
+        s.syscall, term = _s32(r[0]), r[1]
         if self.want_success:
-            i = m.find("success=", term)
-            if i >= 0:
-                p = i + 8
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(7)
-                s.success = Success.SUCCESS if m[p:t] == "yes" else Success.FAILED
-                term = t
+            r = opt_word(m, "success=", term, 7)
+            if r is not None:
+                s.success = Success.SUCCESS if r[0] == "yes" else Success.FAILED
+                term = r[1]
         if self.o.exit_set:
             i = m.find("exit=", term)
             if i < 0:
@@ -283,28 +170,13 @@ class KernelRecordParsers(ScanBase):
                 s.a0 = m[p:t]
             term = t
         self.parse_task_info(m, s)
-        if self.o.key is not None:
-            i = m.find("key=", term)
-            if i >= 0:
-                if s.keys is None:
-                    s.keys = []
-                p = i + 4
-                if m.startswith('"', p):
-                    t = m.find('"', p + 1)
-                    if t < 0:
-                        raise Malformed(44)
-                    s.keys.append(m[p + 1:t])
-                else:
-                    text = unescape(m, p)
-                    if text is None:
-                        raise Malformed(45)
-                    s.keys.extend(k for k in text.split(KEY_SEPARATOR) if k)
+        self._scan_keys(m, s, term, 44, 45)
 
     def parse_dir(self, m: str, s: SearchItems, t_: int = 0) -> None:
         if self.o.filename is None:
             return
-        i = m.find(" cwd=", NAME_OFFSET) if len(m) >= NAME_OFFSET else -1
-        if i >= 0:
+        i = m.find(" cwd=", NAME_OFFSET)
+        if i >= 0:                          # inline quoted_or_hex: every event has a CWD
             p = i + 5
             if m.startswith('"', p):
                 t = m.find('"', p + 1)
@@ -374,19 +246,10 @@ class KernelRecordParsers(ScanBase):
                         s.parent_names = []
                     s.parent_names.append(len(s.filenames) - 1)
         if self.o.object is not None:
-            i = m.find("obj=", term) if len(m) >= term else -1
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                s.add_avc(AvcEntry(tcontext=m[p:t] if t >= 0 else m[p:]))
+            self._scan_obj(m, s, term)
 
     def parse_obj(self, m: str, s: SearchItems, t_: int = 0) -> None:
-        if self.o.object is not None:
-            i = m.find("obj=")
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                s.add_avc(AvcEntry(tcontext=m[p:t] if t >= 0 else m[p:]))
+        self._scan_obj(m, s, 0)
 
     def parse_sockaddr(self, m: str, s: SearchItems, t_: int = 0) -> None:
         o = self.o
@@ -409,18 +272,13 @@ class KernelRecordParsers(ScanBase):
             raise Malformed(4)
         s.hostname = None
         fam = struct.unpack_from("<H", raw.ljust(2, b"\0"))[0]
-        if fam == 2:
-            if length < 16:
-                self._stderr("sockaddr len too short\n")
-                raise Malformed(1)
-        elif fam == 10:
-            if length < 28:
-                self._stderr("sockaddr6 len too short\n")
-                raise Malformed(2)
-        elif fam == 1:
-            if length < 4:
-                self._stderr("sun_path len too short\n")
-                raise Malformed(3)
+        if fam not in _SOCKADDR_MIN:
+            return
+        least, complaint, rc = _SOCKADDR_MIN[fam]
+        if length < least:
+            self._stderr(complaint)
+            raise Malformed(rc)
+        if fam == 1:
             if o.filename is not None:
                 if s.filenames is None:
                     s.filenames = []
@@ -430,8 +288,6 @@ class KernelRecordParsers(ScanBase):
                 else:
                     name = path[1:].split(b"\0", 1)[0]
                 s.filenames.append(name.decode("latin-1"))
-            return
-        else:
             return
         if o.hostname is None:
             return
@@ -454,87 +310,23 @@ class KernelRecordParsers(ScanBase):
 
     def parse_integrity(self, m: str, s: SearchItems, t_: int = 0) -> None:
         o = self.o
+        r = opt_num(m, "pid=", 0, 1)
         term = 0
-        i = m.find("pid=", term)
-        if i >= 0:
-            p = i + 4
-            t = m.find(" ", p)
-            if t < 0:
-                raise Malformed(1)
-            v, err = c_strtoul(m[p:t])
-            if err:
-                raise Malformed(2)
-            s.pid, term = _s32(v), t
-        if self.want_uid:
-            i = m.find(" uid=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(3)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(4)
-                s.uid, term = _u32(v), t
-                s.tuid = self._lookup_uid("uid", s.uid)
-        if self.want_auid:
-            i = m.find("auid=")
-            if i >= 0:
-                p = i + 5
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(5)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(6)
-                s.loginuid, term = _u32(v), t
-                s.tauid = self._lookup_uid("auid", s.loginuid)
-        if self.want_ses:
-            i = m.find("ses=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(10)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(11)
-                s.session, term = _u32(v), t
-        if o.subject is not None:
-            i = m.find("subj=", term)
-            if i >= 0:
-                p = i + 5
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(12)
-                s.add_avc(AvcEntry(scontext=m[p:t]))
-                term = t
-        if o.comm is not None:
-            i = m.find("comm=", term)
-            if i >= 0:
-                p = i + 5
-                if m.startswith('"', p):
-                    t = m.find('"', p + 1)
-                    if t < 0:
-                        raise Malformed(7)
-                    s.comm = m[p + 1:t]
-                    term = t
-                else:
-                    s.comm = unescape(m, p)
+        if r is not None:
+            s.pid, term = _s32(r[0]), r[1]
+        term = self._opt_field(m, s, "uid", " uid=", term, 3, skip=4)
+        if self.want_auid and (r := opt_num(m, "auid=", 0, 5)) is not None:
+            self._set_auid(s, r[0])
+            term = r[1]
+        term = self._opt_field(m, s, "ses", "ses=", term, 10)
+        term = self._scan_subj(m, s, term, 12)
+        term = self._text_field(m, s, "comm", "comm=", term, 7)
         if o.filename is not None:
             i = m.find(" name=", term)
             if i >= 0:
                 if self.common_path_parser(m, i + 6, s):
                     raise Malformed(8)
-        if self.want_success:
-            i = m.find("res=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
-                if err:
-                    raise Malformed(9)
-                s.success = _s32(v)
+        self._scan_res(m, s, term, 9)
 
     def parse_avc(self, m: str, s: SearchItems, t_: int) -> None:
         o = self.o
@@ -573,438 +365,138 @@ class KernelRecordParsers(ScanBase):
             if rc:
                 raise Malformed(rc)
             return
-        if self.want_pid:
-            i = m.find("pid=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(3)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(4)
-                s.pid, term = _s32(v), t
+        term = self._opt_field(m, s, "pid", "pid=", term, 3)
         if o.comm is not None and s.comm is None:
             i = m.find("comm=", term)
             if i < 0:
                 raise Malformed(5)
-            p = i + 5
-            if m.startswith('"', p):
-                t = m.find('"', p + 1)
-                if t < 0:
-                    raise Malformed(6)
-                s.comm = m[p + 1:t]
+            s.comm, t = quoted_or_hex(m, i + 5, 6)
+            if t is not None:
                 term = t
+            elif s.comm is None:
+                raise Malformed(11)
             else:
-                s.comm = unescape(m, p)
-                if s.comm is None:
-                    raise Malformed(11)
-                term = p + 6
+                term = i + 11
         if o.filename is not None:
             i = m.find(" path=", term)
+            if i < 0:
+                i = m.find(" name=", term)
             if i >= 0:
                 rc = self.common_path_parser(m, i + 6, s)
                 if rc:
                     raise Malformed(rc)
                 term += 7
-            else:
-                i = m.find(" name=", term)
-                if i >= 0:
-                    rc = self.common_path_parser(m, i + 6, s)
-                    if rc:
-                        raise Malformed(rc)
-                    term += 7
         if o.subject is not None:
-            i = m.find("scontext=", term)
-            if i >= 0:
-                p = i + 9
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(7)
-                an.scontext, term = m[p:t], t
+            r = opt_word(m, "scontext=", term, 7)
+            if r is not None:
+                an.scontext, term = r
         if o.object is not None:
-            i = m.find("tcontext=", term)
-            if i >= 0:
-                p = i + 9
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(8)
-                an.tcontext, term = m[p:t], t
+            r = opt_word(m, "tcontext=", term, 8)
+            if r is not None:
+                an.tcontext, term = r
         i = m.find("tclass=", term)
         if i < 0:
             raise Malformed(9)
-        p = i + 7
-        t = m.find(" ", p)
-        an.cls = m[p:t] if t >= 0 else m[p:]
+        an.cls = opt_word(m, "tclass=", i, None)[0]
         s.add_avc(an)
 
     def parse_kernel_anom(self, m: str, s: SearchItems, t_: int) -> None:
         o = self.o
         term = 0
-        if self.want_auid:
-            i = m.find("auid=", term)
-            if i < 0:
-                raise Malformed(1)
-            p = i + 5
-            t = m.find(" ", p)
-            v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
-            if err:
-                raise Malformed(2)
-            s.loginuid = _u32(v)
-            term = t if t >= 0 else p
-            s.tauid = self._lookup_uid("auid", s.loginuid)
-        if self.want_uid:
-            i = m.find("uid=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(3)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(4)
-                s.uid, term = _u32(v), t
-                s.tuid = self._lookup_uid("uid", s.uid)
-        if self.want_gid:
-            i = m.find("gid=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(5)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(6)
-                s.gid, term = _u32(v), t
-        if self.want_ses:
-            i = m.find("ses=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
-                if err:
-                    raise Malformed(7)
-                s.session = _u32(v)
-                term = t if t >= 0 else p
+        term = self._field_to_end(m, s, "auid", "auid=", term, 1, required=True)
+        term = self._opt_field(m, s, "uid", "uid=", term, 3)
+        term = self._opt_field(m, s, "gid", "gid=", term, 5)
+        term = self._field_to_end(m, s, "ses", "ses=", term, 6)
         if t_ == 1700:
             return
-        if o.subject is not None:
-            i = m.find("subj=", term)
-            if i >= 0:
-                p = i + 5
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(8)
-                s.add_avc(AvcEntry(scontext=m[p:t]))
-                term = t
-        if self.want_pid:
-            i = m.find("pid=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(10)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(11)
-                s.pid, term = _s32(v), t
-        if o.comm is not None:
-            i = m.find("comm=", term)
-            if i >= 0:
-                p = i + 5
-                if m.startswith('"', p):
-                    t = m.find('"', p + 1)
-                    if t < 0:
-                        raise Malformed(12)
-                    s.comm = m[p + 1:t]
-                    term = t
-                else:
-                    s.comm = unescape(m, p)
-        if o.exe is not None:
-            i = m.find("exe=", term)
-            if i >= 0:
-                p = i + 4
-                if m.startswith('"', p):
-                    t = m.find('"', p + 1)
-                    if t < 0:
-                        raise Malformed(13)
-                    s.exe = m[p + 1:t]
-                    term = t
-                else:
-                    s.exe = unescape(m, p)
-            elif t_ != 1701:
-                raise Malformed(14)
+        term = self._scan_subj(m, s, term, 8)
+        term = self._opt_field(m, s, "pid", "pid=", term, 10)
+        term = self._text_field(m, s, "comm", "comm=", term, 12)
+        if o.exe is not None and t_ != 1701 and m.find("exe=", term) < 0:
+            raise Malformed(14)
+        term = self._text_field(m, s, "exe", "exe=", term, 13)
         if t_ == 1326:
-            i = m.find("arch=", term)
-            if i < 0:
+            r = opt_num(m, "arch=", term, 15, 16)
+            if r is None:
                 return
-            p = i + 5
-            t = m.find(" ", p)
-            if t < 0:
-                raise Malformed(15)
-            v, err = c_strtoul(m[p:t], 16)
-            if err:
-                raise Malformed(16)
-            s.arch, term = _s32(v), t
+            s.arch, term = _s32(r[0]), r[1]
             i = m.find("syscall=", term)
             if i < 0:
                 raise Malformed(17)
-            p = i + 8
-            t = m.find(" ", p)
-            if t < 0:
-                raise Malformed(18)
-            v, err = c_strtoul(m[p:t])
-            if err:
-                raise Malformed(19)
-            s.syscall, term = _s32(v), t
-        if self.want_success:
-            i = m.find("res=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
-                if err:
-                    raise Malformed(68)
-                s.success = _s32(v)
+            r = opt_num(m, "syscall=", term, 18)
+            s.syscall, term = _s32(r[0]), r[1]
+        self._scan_res(m, s, term, 68)
 
     def parse_simple(self, m: str, s: SearchItems, t_: int) -> None:
-        o = self.o
         term = 0
-        if self.want_auid:
-            i = m.find("auid=", term)
-            if i < 0 and t_ != 1305:
-                raise Malformed(1)
-            if i >= 0:
-                p = i + 5
-                t = m.find(" ", p)
-                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
-                if err:
-                    raise Malformed(2)
-                s.loginuid = _u32(v)
-                term = t if t >= 0 else p
-                s.tauid = self._lookup_uid("auid", s.loginuid)
-        if self.want_ses:
-            i = m.find("ses=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
-                if err:
-                    raise Malformed(3)
-                s.session = _u32(v)
-                term = t if t >= 0 else p
-        if o.subject is not None:
-            i = m.find("subj=", term)
-            if i >= 0:
-                p = i + 5
-                t = m.find(" ", p)
-                s.add_avc(AvcEntry(scontext=m[p:t] if t >= 0 else m[p:]))
-                term = t if t >= 0 else p
-        if o.key is not None:
-            i = m.find("key=", term)
-            if i >= 0:
-                if s.keys is None:
-                    s.keys = []
-                p = i + 4
-                if m.startswith('"', p):
-                    t = m.find('"', p + 1)
-                    if t < 0:
-                        raise Malformed(6)
-                    s.keys.append(m[p + 1:t])
-                    term = t
-                else:
-                    text = unescape(m, p)
-                    if text is None:
-                        raise Malformed(8)
-                    s.keys.extend(k for k in text.split(KEY_SEPARATOR) if k)
+        term = self._field_to_end(m, s, "auid", "auid=", term, 1, required=t_ != 1305)
+        term = self._field_to_end(m, s, "ses", "ses=", term, 2)
+        term = self._scan_subj(m, s, term, None)
+        term = self._scan_keys(m, s, term, 6, 8)
         if t_ == 1305:
             s.success = Success.SUCCESS
-        if self.want_success:
-            i = m.find("res=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
-                if err:
-                    raise Malformed(7)
-                s.success = _s32(v)
+        self._scan_res(m, s, term, 7)
 
     def parse_tty(self, m: str, s: SearchItems, t_: int = 0) -> None:
-        o = self.o
-        term = 0
-        if self.want_pid:
-            i = m.find("pid=")
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(1)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(2)
-                s.pid, term = _s32(v), t
-        if self.want_uid:
-            i = m.find(" uid=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(3)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(4)
-                s.uid, term = _u32(v), t
-                s.tuid = self._lookup_uid("uid", s.uid)
-        if self.want_auid:
-            i = m.find("auid=", term)
-            if i < 0:
-                raise Malformed(5)
-            p = i + 5
-            t = m.find(" ", p)
-            v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
-            if err:
-                raise Malformed(6)
-            s.loginuid = _u32(v)
-            term = t if t >= 0 else p
-            s.tauid = self._lookup_uid("auid", s.loginuid)
-        if self.want_ses:
-            i = m.find("ses=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(7)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(8)
-                s.session, term = _u32(v), t
-        if o.comm is not None:
-            i = m.find("comm=", term)
-            if i >= 0:
-                p = i + 5
-                if m.startswith('"', p):
-                    t = m.find('"', p + 1)
-                    if t < 0:
-                        raise Malformed(11)
-                    s.comm = m[p + 1:t]
-                else:
-                    s.comm = unescape(m, p)
+        term = self._opt_field(m, s, "pid", "pid=", 0, 1)
+        term = self._opt_field(m, s, "uid", " uid=", term, 3, skip=4)
+        term = self._field_to_end(m, s, "auid", "auid=", term, 5, required=True)
+        term = self._opt_field(m, s, "ses", "ses=", term, 7)
+        self._text_field(m, s, "comm", "comm=", term, 11)
 
     def parse_pkt(self, m: str, s: SearchItems, t_: int = 0) -> None:
         term = 0
         if self.o.hostname is not None:
-            i = m.find("saddr=")
-            if i >= 0:
-                p = i + 6
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(1)
-                s.hostname, term = m[p:t], t
-        if self.o.object is not None:
-            i = m.find("obj=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                s.add_avc(AvcEntry(tcontext=m[p:t] if t >= 0 else m[p:]))
+            r = opt_word(m, "saddr=", 0, 1)
+            if r is not None:
+                s.hostname, term = r
+        self._scan_obj(m, s, term)
 
     def parse_kernel(self, m: str, s: SearchItems, t_: int = 0) -> None:
+        """A record of the types the reference reads generically: each value
+        still unset is read (or given the reference's default)."""
         o = self.o
         term = 0
         if self.want_pid and s.pid == -1:
             r = self._field_num(m, " pid=", term, 54, 52)
             s.pid, term = _s32(r[0]), r[1]
         if s.uid == U32 and s.tuid is None and self.want_uid:
-            i = m.find("uid=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(55)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(56)
-                s.uid, term = _u32(v), t
-            else:
-                s.uid = 0
-            s.tuid = self._lookup_uid("uid", s.uid)
+            r = opt_num(m, "uid=", term, 55)
+            if r is not None:
+                term = r[1]
+            self._set_uid(s, 0 if r is None else r[0])
         if s.loginuid == U32 - 1 and s.tauid is None and self.want_auid:
-            i = m.find("auid=", term)
-            if i >= 0:
-                p = i + 5
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(57)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(58)
-                s.loginuid, term = _u32(v), t
-            else:
-                s.loginuid = U32
-            s.tauid = self._lookup_uid("auid", s.loginuid)
+            r = opt_num(m, "auid=", term, 57)
+            if r is not None:
+                term = r[1]
+            self._set_auid(s, U32 if r is None else r[0])
         if s.terminal is None and o.terminal is not None:
-            i = m.find("tty=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(59)
-                s.terminal, term = m[p:t], t
+            r = opt_word(m, "tty=", term, 59)
+            if r is not None:
+                s.terminal, term = r
             else:
                 s.terminal = "(none)"
         if s.session == U32 - 1 and self.want_ses:
-            i = m.find("ses=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(60)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(61)
-                s.session, term = _u32(v), t
-            else:
-                s.session = U32
+            r = opt_num(m, "ses=", term, 60)
+            if r is not None:
+                term = r[1]
+            s.session = U32 if r is None else _u32(r[0])
         if s.avc is None and o.subject is not None:
             i = m.find("subj=", term)
             if i < 0:
                 raise Malformed(64)
-            p = i + 5
-            t = m.find(" ", p)
-            if t < 0:
-                raise Malformed(62)
-            s.add_avc(AvcEntry(scontext=m[p:t]))
-            term = t
+            term = self._scan_subj(m, s, i, 62)
         if s.comm is None and o.comm is not None:
             i = m.find("comm=", term)
             if i < 0:
                 raise Malformed(66)
-            p = i + 5
-            if m.startswith('"', p):
-                t = m.find('"', p + 1)
-                if t < 0:
-                    raise Malformed(65)
-                s.comm, term = m[p + 1:t], t
-            else:
-                s.comm = unescape(m, p)
+            s.comm, t = quoted_or_hex(m, i + 5, 65)
+            term = term if t is None else t
         if s.exe is None and o.exe is not None:
-            i = m.find("exe=")
-            if i >= 0:
-                p = i + 4
-                if m.startswith('"', p):
-                    t = m.find('"', p + 1)
-                    if t < 0:
-                        raise Malformed(67)
-                    s.exe, term = m[p + 1:t], t
-                else:
-                    s.exe = unescape(m, p)
+            r = opt_text(m, "exe=", 0, 67)
+            if r is not None:
+                s.exe = r[0]
+                term = term if r[1] is None else r[1]
             else:
                 s.exe = "(null)"
-        if self.want_success:
-            i = m.find("res=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
-                if err:
-                    raise Malformed(69)
-                s.success = _s32(v)
+        self._scan_res(m, s, term, 69)

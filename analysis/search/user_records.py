@@ -1,64 +1,31 @@
 """Parsers of user-space and daemon records (USER_*, LOGIN, DAEMON_*)."""
 from __future__ import annotations
 
-from ..event import c_strtoul
+from .fieldscan import (FieldStore, legacy_or_hex, num_to_end, opt_num, opt_until, opt_word,
+                        quoted_or_legacy)
 from .options import Success
-from .scan import U32, _HEX, AvcEntry, Malformed, ScanBase, SearchItems, _s32, _u32, unescape
+from .scan import U32, AvcEntry, Malformed, ScanBase, SearchItems, _s32, _u32
 
 
-class UserRecordParsers(ScanBase):
+class UserRecordParsers(ScanBase, FieldStore):
     """Mixin of ItemExtractor: needs ``o``, ``want_*`` and ``_lookup_uid``."""
 
     def parse_user(self, m: str, s: SearchItems, t_: int = 0, avc: AvcEntry | None = None) -> None:
         o = self.o
         term = 0
-        if self.want_pid:
-            r = self._field_num(m, "pid=", term, 1, 2)
-            s.pid, term = _s32(r[0]), r[1]
-        if self.want_uid:
-            r = self._field_num(m, "uid=", term, 4, 5)
-            s.uid, term = _u32(r[0]), r[1]
-            s.tuid = self._lookup_uid("uid", s.uid)
+        term = self._need_field(m, s, "pid", "pid=", term, 1)
+        term = self._need_field(m, s, "uid", "uid=", term, 4)
         if self.want_auid:
-            i = m.find("auid=", term)
-            if i < 0:
-                i = m.find("loginuid=", term)
-                if i < 0:
-                    raise Malformed(7)
-                p = i + 9
-            else:
-                p = i + 5
-            t = m.find(" ", p)
-            if t < 0:
-                raise Malformed(8)
-            v, err = c_strtoul(m[p:t])
-            if err:
-                raise Malformed(9)
-            s.loginuid, term = _u32(v), t
-            s.tauid = self._lookup_uid("auid", s.loginuid)
-        if self.want_ses:
-            i = m.find("ses=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(10)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(11)
-                s.session, term = _u32(v), t
+            term = self._auid_or_loginuid(m, s, term, 7)
+        term = self._opt_field(m, s, "ses", "ses=", term, 10)
         if o.subject is not None:
-            i = m.find("subj=", term)
-            if i >= 0:
-                p = i + 5
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(12)
-                term = t
+            r = opt_word(m, "subj=", term, 12)
+            if r is not None:
+                term = r[1]
                 if avc is not None:
-                    avc.scontext = m[p:t]
+                    avc.scontext = r[0]
                 else:
-                    s.add_avc(AvcEntry(scontext=m[p:t]))
+                    s.add_avc(AvcEntry(scontext=r[0]))
         if avc is not None and o.object is not None:
             i = m.find("tcontext=", term)
             if i >= 0:
@@ -77,30 +44,12 @@ class UserRecordParsers(ScanBase):
                     avc.cls = m[p:t]
                 term = t if t >= 0 else p
         if self.want_gid and t_ in (1116, 1117, 1132):
-            i = m.find(" id=", term)
-            if i < 0 and t_ == 1132:
-                i = m.find("gid=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(31)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(32)
-                s.gid, term = _u32(v), t
-        if o.vmname is not None:
-            i = m.find("vm=", term)
-            if i >= 0:
-                p = i + 3
-                if m.startswith('"', p):
-                    t = m.find('"', p + 1)
-                    if t < 0:
-                        raise Malformed(23)
-                    s.vmname = m[p + 1:t]
-                    term = t
-                else:
-                    s.vmname = unescape(m, p)
+            r = opt_num(m, " id=", term, 31)
+            if r is None and t_ == 1132:
+                r = opt_num(m, "gid=", term, 31)
+            if r is not None:
+                s.gid, term = _u32(r[0]), r[1]
+        term = self._text_field(m, s, "vmname", "vm=", term, 23)
         if o.uuid is not None:
             i = m.find("uuid=", term)
             if i >= 0:
@@ -114,23 +63,15 @@ class UserRecordParsers(ScanBase):
                 term = t
         if t_ == 2502:
             if o.subject is not None:
-                i = m.find("vm-ctx=", term)
-                if i >= 0:
-                    p = i + 7
-                    t = m.find(" ", p)
-                    if t < 0:
-                        raise Malformed(27)
-                    s.add_avc(AvcEntry(scontext=m[p:t]))
-                    term = t
+                r = opt_word(m, "vm-ctx=", term, 27)
+                if r is not None:
+                    s.add_avc(AvcEntry(scontext=r[0]))
+                    term = r[1]
             if o.object is not None:
-                i = m.find("img-ctx=", term)
-                if i >= 0:
-                    p = i + 8
-                    t = m.find(" ", p)
-                    if t < 0:
-                        raise Malformed(29)
-                    s.add_avc(AvcEntry(tcontext=m[p:t]))
-                    term = t
+                r = opt_word(m, "img-ctx=", term, 29)
+                if r is not None:
+                    s.add_avc(AvcEntry(tcontext=r[0]))
+                    term = r[1]
         elif t_ == 2501 and o.filename is not None:
             incr = 6
             i = m.find(" path=", term)
@@ -166,17 +107,7 @@ class UserRecordParsers(ScanBase):
                     s.tuid = self._lookup_uid("uid", s.uid)
         mptr = term
         if o.comm is not None:
-            i = m.find("comm=", mptr)
-            if i >= 0:
-                p = i + 5
-                if m.startswith('"', p):
-                    t = m.find('"', p + 1)
-                    if t < 0:
-                        raise Malformed(16)
-                    s.comm = m[p + 1:t]
-                    term = t
-                else:
-                    s.comm = unescape(m, p)
+            term = self._text_field(m, s, "comm", "comm=", mptr, 16, term)
         i = m.find("acct=", mptr)
         if i >= 0:
             p = i + 5
@@ -186,88 +117,30 @@ class UserRecordParsers(ScanBase):
                     t += 1
                 s.acct = m[p + 1:t]
             else:
-                end = p
-                legacy = False
-                while end < len(m) and m[end] != " ":
-                    if m[end] not in _HEX:
-                        legacy = True
-                    end += 1
-                t = end
-                s.acct = m[p:end] if legacy else unescape(m, p)
+                s.acct, t = legacy_or_hex(m, p)
             term = t
         mptr = term
         if o.hostname is not None:
-            i = m.find("hostname=", mptr)
-            if i >= 0:
-                p = i + 9
-                t = m.find(",", p)
-                if t < 0:
-                    t = m.find(" ", p)
-                    if t < 0:
-                        raise Malformed(17)
-                s.hostname = m[p:t]
-                term = t
+            r = opt_until(m, "hostname=", mptr, ", ", 17)
+            if r is not None:
+                s.hostname, term = r
                 if s.hostname == "?":
                     term += 1
-                    i = m.find("addr=", term)
-                    if i >= 0:
-                        p = i + 5
-                        t = m.find(",", p)
-                        if t < 0:
-                            t = m.find(" ", p)
-                            if t < 0:
-                                raise Malformed(18)
-                        s.hostname = m[p:t]
-                        term = t
+                    r = opt_until(m, "addr=", term, ", ", 18)
+                    if r is not None:
+                        s.hostname, term = r
         if o.filename is not None:
             i = m.find("cwd=", mptr)
             if i >= 0:
-                p = i + 4
-                if m.startswith('"', p):
-                    t = m.find('"', p + 1)
-                    if t < 0:
-                        raise Malformed(20)
-                    s.cwd = m[p + 1:t]
-                    term = t
-                else:
-                    end = p
-                    legacy = False
-                    while end < len(m) and m[end] != " ":
-                        if m[end] not in _HEX:
-                            legacy = True
-                        end += 1
-                    term = end
-                    s.cwd = m[p:end] if legacy else unescape(m, p)
+                s.cwd, term = quoted_or_legacy(m, i + 4, 20)
         if o.terminal is not None:
-            i = m.find("terminal=", mptr)
-            if i >= 0:
-                p = i + 9
-                t = m.find(" ", p)
-                if t < 0:
-                    t = m.find(")", p)
-                    if t < 0:
-                        raise Malformed(19)
-                s.terminal = m[p:t]
-                term = t
+            r = opt_until(m, "terminal=", mptr, " )", 19)
+            if r is not None:
+                s.terminal, term = r
         if o.exe is not None:
             i = m.find("exe=", mptr)
             if i >= 0:
-                p = i + 4
-                if m.startswith('"', p):
-                    t = m.find('"', p + 1)
-                    if t < 0:
-                        raise Malformed(26)
-                    s.exe = m[p + 1:t]
-                    term = t
-                else:
-                    end = p
-                    legacy = False
-                    while end < len(m) and m[end] != " ":
-                        if m[end] not in _HEX:
-                            legacy = True
-                        end += 1
-                    term = end
-                    s.exe = m[p:end] if legacy else unescape(m, p)
+                s.exe, term = quoted_or_legacy(m, i + 4, 26)
         if self.want_success:
             i = m.find("res=", mptr)
             if i >= 0:
@@ -289,13 +162,8 @@ class UserRecordParsers(ScanBase):
     def parse_login(self, m: str, s: SearchItems, t_: int = 0) -> None:
         o = self.o
         term: int | None = 0
-        if self.want_pid:
-            r = self._field_num(m, "pid=", term, 1, 2)
-            s.pid, term = _s32(r[0]), r[1]
-        if self.want_uid:
-            r = self._field_num(m, "uid=", term, 4, 5)
-            s.uid, term = _u32(r[0]), r[1]
-            s.tuid = self._lookup_uid("uid", s.uid)
+        term = self._need_field(m, s, "pid", "pid=", term, 1)
+        term = self._need_field(m, s, "uid", "uid=", term, 4)
         if o.subject is not None:
             i = m.find("subj=", term)
             if i >= 0:
@@ -318,23 +186,15 @@ class UserRecordParsers(ScanBase):
                     p = i + 6
             else:
                 p = i + 9
-            t = m.find(" ", p)
-            v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
-            if err:
-                raise Malformed(8)
-            s.loginuid = _u32(v)
+            v, t = num_to_end(m, p, 8)
+            self._set_auid(s, v)
             term = t if t >= 0 else None
-            s.tauid = self._lookup_uid("auid", s.loginuid)
         if self.want_success:
             if term is None:
                 term = 0
             i = m.find("res=", term)
             if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
-                if err:
-                    raise Malformed(9)
+                v, t = num_to_end(m, i + 4, 9)
                 s.success = _s32(v)
                 term = t if t >= 0 else None
             else:
@@ -350,83 +210,33 @@ class UserRecordParsers(ScanBase):
                 p = i + 5
             else:
                 p = i + 8
-            t = m.find(" ", p)
-            v, err = c_strtoul(m[p:t] if t >= 0 else m[p:])
-            if err:
-                raise Malformed(11)
-            s.session = _u32(v)
+            s.session = _u32(num_to_end(m, p, 11)[0])
 
     def parse_daemon1(self, m: str, s: SearchItems, t_: int = 0) -> None:
         mptr = m.find(")")
         if mptr < 0:
             mptr = 0
         term = mptr
-        if self.want_auid:
-            r = self._field_num(m, "auid=", mptr, 1, 2)
-            s.loginuid, term = _u32(r[0]), r[1]
-            s.tauid = self._lookup_uid("auid", s.loginuid)
-        if self.want_pid:
-            r = self._field_num(m, "pid=", term, 4, 5)
-            s.pid, term = _s32(r[0]), r[1]
+        term = self._need_field(m, s, "auid", "auid=", mptr, 1)
+        term = self._need_field(m, s, "pid", "pid=", term, 4)
         if self.o.uid != U32:
-            i = m.find(" uid=", term)
-            if i >= 0:
-                p = i + 5
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(7)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(8)
-                s.uid, term = _u32(v), t
-        if self.want_ses:
-            i = m.find("ses=", term)
-            if i >= 0:
-                p = i + 4
-                t = m.find(" ", p)
-                if t < 0:
-                    raise Malformed(9)
-                v, err = c_strtoul(m[p:t])
-                if err:
-                    raise Malformed(10)
-                s.session, term = _u32(v), t
-        if self.o.subject is not None:
-            i = m.find("subj=", term)
-            if i >= 0:
-                p = i + 5
-                t = m.find(" ", p)
-                s.add_avc(AvcEntry(scontext=m[p:t] if t >= 0 else m[p:]))
+            r = opt_num(m, " uid=", term, 7)
+            if r is not None:
+                s.uid, term = _u32(r[0]), r[1]
+        term = self._opt_field(m, s, "ses", "ses=", term, 9)
+        self._scan_subj(m, s, term, None)
         if self.want_success:
             i = m.find("res=", mptr)
             if i >= 0:
-                p = i + 4
-                t = p
-                while t < len(m) and m[t].isascii() and m[t].isalpha():
-                    t += 1
-                if t == p:
-                    raise Malformed(12)
-                s.success = Success.FAILED if m.startswith("failed", p) else Success.SUCCESS
+                s.success = self._word_success(m, i + 4, 12)
 
     def parse_daemon2(self, m: str, s: SearchItems, t_: int = 0) -> None:
         term = 0
         if self.o.hostname is not None:
-            i = m.find("addr=", term)
-            if i >= 0:
-                p = i + 5
-                t = m.find(":", p)
-                if t < 0:
-                    t = m.find(" ", p)
-                    if t < 0:
-                        raise Malformed(1)
-                s.hostname = m[p:t]
-                term = t
+            r = opt_until(m, "addr=", term, ": ", 1)
+            if r is not None:
+                s.hostname, term = r
         if self.want_success:
             i = m.find("res=", term)
             if i >= 0:
-                p = i + 4
-                t = p
-                while t < len(m) and m[t].isascii() and m[t].isalpha():
-                    t += 1
-                if t == p:
-                    raise Malformed(2)
-                s.success = Success.FAILED if m.startswith("failed", p) else Success.SUCCESS
+                s.success = self._word_success(m, i + 4, 2)
