@@ -225,9 +225,11 @@ def test_list_with_key_and_delete_with_key(kernel, clean_rules):
     assert len(results[0][0][0][1].splitlines()) == 2
 
 
-def test_user_message_reaches_log_stream(kernel):
+def test_user_message_reaches_log_stream(kernel, clean_status):
     from audix.daemon.netlink import MulticastReader
 
+    if kernel.get_status().enabled == 0:
+        kernel.set_status(enabled=1)  # the kernel drops user messages while audit is off
     marker = f"audix-auditctl-m-{os.getpid()}"
     with MulticastReader() as reader:
         assert ours(["-m", marker]) == (0, "", "")
