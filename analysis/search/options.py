@@ -192,6 +192,15 @@ def parse_args(argv: list[str],
             err.append(msg)
         raise _Stop
 
+    def arg_or_next(c: int, word: str, optarg: str | None) -> str:
+        """The option's argument; options that take negative numbers also take
+        the next word when it starts with '-'."""
+        if optarg is not None:
+            return optarg
+        if c + 1 < count:
+            return vars_[c + 1]
+        fail(f"Argument is required for {word}\n")
+
     while c < count and not failed:
         word = vars_[c]
         optarg = vars_[c + 1] if c + 1 < count and not vars_[c + 1].startswith("-") else None
@@ -384,11 +393,7 @@ def parse_args(argv: list[str],
                     fail("Success must be 'yes' or 'no'.\n")
                 c += 1
             elif opt == "session":
-                if optarg is None:
-                    if c + 1 < count:
-                        optarg = vars_[c + 1]
-                    else:
-                        fail(f"Argument is required for {word}\n")
+                optarg = arg_or_next(c, word, optarg)
                 if _isdigit(optarg):
                     v, e = c_strtoul(optarg)
                     if e:
@@ -402,11 +407,7 @@ def parse_args(argv: list[str],
                 o.session = v & UINT_MASK
                 c += 1
             elif opt == "exit":
-                if optarg is None:
-                    if c + 1 < count:
-                        optarg = vars_[c + 1]
-                    else:
-                        fail(f"Argument is required for {word}\n")
+                optarg = arg_or_next(c, word, optarg)
                 if _isdigit(optarg) or (len(optarg) >= 2 and optarg[0] == "-"
                                         and _isdigit(optarg[1:])):
                     v, e = c_strtol(optarg, 0)
@@ -458,11 +459,7 @@ def parse_args(argv: list[str],
                     o.loginuid = o.uid
                 c += 1
             elif opt == "loginuid":
-                if optarg is None:
-                    if c + 1 < count:
-                        optarg = vars_[c + 1]
-                    else:
-                        fail(f"Argument is required for {word}\n")
+                optarg = arg_or_next(c, word, optarg)
                 if _isdigit(optarg):
                     v, e = c_strtoul(optarg)
                     if e:
