@@ -374,7 +374,7 @@ class LogEvent:
     """
 
     __slots__ = ("sec", "msec", "serial", "node", "type", "lines", "types",
-                 "slot", "complete", "search")
+                 "slot", "complete", "search", "locs")
 
     def __init__(self, sec, msec, serial, node, type_, slot):
         self.sec = sec
@@ -387,6 +387,7 @@ class LogEvent:
         self.slot = slot
         self.complete = False
         self.search = None
+        self.locs: list | None = None    # where each line came from (index builder only)
 
     @property
     def id(self) -> EventID:
@@ -422,6 +423,13 @@ class LogGrouper:
     ``finish(out)`` ends the input (completes everything); ``drain(out)``
     releases what is ready without completing (end of a non-last file).
     ``start_time``/``end_time`` (0 = unset) drop lines outside that range.
+
+    For the search index (``analysis/index``): ``add_lines(pieces, out,
+    locs)`` also records, per event, where each of its lines came from
+    (``ev.locs``, parallel to ``ev.lines``; opaque integers chosen by the caller) and sets ``batch_secs`` to the
+    (min, max) second of the lines of that call that carried a time stamp;
+    ``snapshot()``/``restore()`` save and rebuild the exact state between
+    two lines, so grouping can resume where an earlier run stopped.
     """
 
     def __init__(self, eoe_timeout: int = DEFAULT_EOE_TIMEOUT,
@@ -447,12 +455,13 @@ class LogGrouper:
         self._last_head = None
         self._last_event: LogEvent | None = None
         self.in_flight_max = 0
+        self.batch_secs: tuple[int, int] | None = None
 
     @property
     def in_flight(self) -> int:
         return self._count
 
-    def add_lines(self, pieces: list[str], out: list) -> None:
+    def add_lines(self, pieces: list[str], out: list, locs: list | None = None) -> None:
         building = self._building
         hot = _HOT_STAMP.match
         tcache = _TYPE_CACHE
@@ -461,7 +470,10 @@ class LogGrouper:
         last_ev = self._last_event
         if last_ev is not None:
             last_node, last_stamp = self._last_head
-        for piece in pieces:
+        lo = hi = None
+        if locs is not None and last_ev is not None and not last_ev.complete:
+            lo = hi = last_ev.sec
+        for i, piece in enumerate(pieces):
             m = hot(piece)
             if m is not None:
                 node, tname, stamp, s_sec, s_msec, s_serial = m.groups()
@@ -469,6 +481,8 @@ class LogGrouper:
                     last_ev.lines.append(piece)
                     t = tcache.get(tname)
                     last_ev.types.append(t if t is not None else msg_type_from_name(tname))
+                    if locs is not None:
+                        last_ev.locs.append(locs[i])
                     continue
                 if len(stamp) < 8:
                     info = _slow_stamp(piece, self.eoe_timeout, self.errors)
@@ -484,15 +498,26 @@ class LogGrouper:
             sec = info[0]
             if (start and sec < start) or (end and sec > end):
                 continue
+            if locs is not None:
+                if lo is None:
+                    lo = hi = sec
+                elif sec < lo:
+                    lo = sec
+                elif sec > hi:
+                    hi = sec
             key = info[:4]
             ev = building.get(key)
             if ev is not None:
                 ev.lines.append(piece)
                 ev.types.append(info[4])
+                if locs is not None:
+                    ev.locs.append(locs[i])
             elif info[4] == EOE:
                 continue
             else:
                 ev = self._new_event(info, piece)
+                if locs is not None:
+                    ev.locs = [locs[i]]
                 self._check(sec)
                 self._drain(out)
             if m is not None:
@@ -501,6 +526,8 @@ class LogGrouper:
                 last_node = last_stamp = last_ev = None
         self._last_head = (last_node, last_stamp)
         self._last_event = last_ev
+        if locs is not None:
+            self.batch_secs = None if lo is None else (lo, hi)
 
     def _new_event(self, info, piece) -> LogEvent:
         sec, msec, serial, node, type_ = info
@@ -585,6 +612,80 @@ class LogGrouper:
         self._drain(out)
         self._last_event = None
         self._last_head = None
+
+
+    # --- saving and resuming (the search index) ----------------------------
+    def snapshot(self) -> dict:
+        """The state between two lines as plain data (JSON-safe).
+
+        Everything that decides later grouping and release order is kept:
+        the events in flight (lines, types, locations, slot, completion),
+        which of them still take records, their timeout order, the free
+        slots and the header of the last line.  Timeout entries of events
+        already complete are left out (checking them again changes nothing).
+        """
+        events: list[LogEvent] = []
+        index: dict[int, int] = {}
+
+        def ref(ev: LogEvent) -> int:
+            k = id(ev)
+            if k not in index:
+                index[k] = len(events)
+                events.append(ev)
+            return index[k]
+
+        run = [ref(item[4]) for item in self._order_run]
+        heap = [ref(item[4]) for item in self._order_heap]
+        to_run = [ref(item[2]) for item in self._to_run if not item[2].complete]
+        to_heap = [ref(item[2]) for item in self._to_heap if not item[2].complete]
+        last = self._last_event
+        last_ref = ref(last) if last is not None and not last.complete else None
+        building = [ref(ev) for ev in self._building.values()]
+        return {
+            "eoe_timeout": self.eoe_timeout,
+            "events": [[e.sec, e.msec, e.serial, e.node, e.type, e.slot, e.complete,
+                        e.lines, e.types, e.locs] for e in events],
+            "order_run": run, "order_heap": heap, "to_run": to_run, "to_heap": to_heap,
+            "building": building, "free_slots": list(self._free_slots),
+            "next_slot": self._next_slot, "count": self._count,
+            "last_event": last_ref,
+            "last_head": list(self._last_head) if last_ref is not None else None,
+        }
+
+    @classmethod
+    def restore(cls, state: dict, errors: list | None = None) -> "LogGrouper":
+        """A grouper in the state ``snapshot()`` saved (no time range)."""
+        g = cls(int(state["eoe_timeout"]), errors=errors)
+        events = []
+        for sec, msec, serial, node, type_, slot, complete, lines, types, locs in state["events"]:
+            ev = LogEvent(sec, msec, serial, node, type_, slot)
+            ev.complete = bool(complete)
+            ev.lines = list(lines)
+            ev.types = list(types)
+            ev.locs = None if locs is None else [int(x) for x in locs]
+            events.append(ev)
+
+        def order_item(i: int) -> tuple:
+            e = events[i]
+            return (e.sec, e.msec, e.serial, e.slot, e)
+
+        g._order_run = deque(order_item(i) for i in state["order_run"])
+        g._order_heap = [order_item(i) for i in state["order_heap"]]
+        heapq.heapify(g._order_heap)
+        g._to_run = deque((events[i].sec, events[i].slot, events[i]) for i in state["to_run"])
+        g._to_heap = [(events[i].sec, events[i].slot, events[i]) for i in state["to_heap"]]
+        heapq.heapify(g._to_heap)
+        for i in state["building"]:
+            e = events[i]
+            g._building[(e.sec, e.msec, e.serial, e.node)] = e
+        g._free_slots = list(state["free_slots"])
+        heapq.heapify(g._free_slots)
+        g._next_slot = int(state["next_slot"])
+        g._count = int(state["count"])
+        if state["last_event"] is not None:
+            g._last_event = events[state["last_event"]]
+            g._last_head = tuple(state["last_head"])
+        return g
 
 
 def group_log_lines(pieces, eoe_timeout: int = DEFAULT_EOE_TIMEOUT) -> list[LogEvent]:

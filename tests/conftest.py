@@ -151,3 +151,18 @@ def fake_kernel():
     from audix.daemon.netlink_fake import FakeAuditNetlink
 
     return FakeAuditNetlink()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def search_index_dir(tmp_path_factory):
+    """ausearch keeps its sidecar index here, not beside the test logs
+    (which live in the repository and the shared corpus)."""
+    d = tmp_path_factory.mktemp("audix-index")
+    os.chmod(d, 0o700)
+    was = os.environ.get("AUDIX_INDEX_DIR")
+    os.environ["AUDIX_INDEX_DIR"] = str(d)
+    yield str(d)
+    if was is None:
+        os.environ.pop("AUDIX_INDEX_DIR", None)
+    else:
+        os.environ["AUDIX_INDEX_DIR"] = was

@@ -87,11 +87,21 @@ def _id(args):
 @pytest.mark.reference
 @pytest.mark.parametrize("log", LOG_INPUTS, ids=os.path.basename)
 @pytest.mark.parametrize("args", SEARCHES, ids=_id)
-def test_search_matches_reference(args, log):
+def test_search_matches_reference(args, log, tmp_path, monkeypatch):
+    """The scan, a search that builds the index, and one that reuses it."""
     if not os.path.exists(log):
         pytest.skip(f"{log} absent")
     full = ["-if", log, *args]
-    assert_same(ours(full), run_reference("ausearch", full))
+    ref = run_reference("ausearch", full)
+    scan = ours(full + ["--no-index"])
+    assert_same(scan, ref)
+    index_dir = tmp_path / "index"
+    index_dir.mkdir(mode=0o700)
+    monkeypatch.setenv("AUDIX_INDEX_DIR", str(index_dir))
+    for run in ("builds the index", "reuses it"):
+        got = ours(full)
+        assert_same(got, ref)
+        assert got.stderr == scan.stderr, run
 
 
 # whole command lines: usage errors, input selection; stderr compared too

@@ -250,7 +250,8 @@ def test_progress_only_on_a_terminal(monkeypatch, tool):
     log = str(CORPUS / "sample-raw.log") if (CORPUS / "sample-raw.log").exists() else LOGS[0]
     monkeypatch.setattr(progress, "MIN_BYTES", 0)
     monkeypatch.setattr(progress, "INTERVAL", 0.0)
-    run = (lambda err: search(["-if", log, "-m", "SYSCALL"], stderr=err)[0]) if tool == "ausearch" \
+    run = (lambda err: search(["-if", log, "-m", "SYSCALL", "--no-index"], stderr=err)[0]) \
+        if tool == "ausearch" \
         else (lambda err: report(["-if", log], stderr=err)[0])
     master, slave = _pty_stderr()
     status = run(slave)

@@ -102,6 +102,7 @@ class SearchOptions:
     checkpoint: str | None = None
     format: Format = Format.DEFAULT
     json_interpret: bool = False    # --format json with -i
+    no_index: bool = False          # audix: --no-index, always scan the logs
 
 
 @dataclass
@@ -153,14 +154,14 @@ OPTION_TABLE = {
     "--uid-effective": "euid", "-ui": "uid", "--uid": "uid", "-uu": "uuid", "--uuid": "uuid",
     "-ul": "loginuid", "--loginuid": "loginuid", "-v": "version", "--version": "version",
     "-vm": "vmname", "--vm-name": "vmname", "-w": "word", "--word": "word",
-    "-x": "exe", "--executable": "exe",
+    "-x": "exe", "--executable": "exe", "--no-index": "no_index",
 }
 
 _STRING_OPTIONS = {"comm": "comm", "key": "key", "host": "hostname", "object": "object",
                    "terminal": "terminal", "subject": "subject", "uuid": "uuid",
                    "vmname": "vmname", "exe": "exe", "checkpoint": "checkpoint"}
 _FLAG_OPTIONS = {"word": "exact", "input_logs": "force_logs", "just_one": "just_one",
-                 "line_buffered": "line_buffered", "debug": "debug"}
+                 "line_buffered": "line_buffered", "debug": "debug", "no_index": "no_index"}
 
 
 def _isdigit(s: str | None) -> bool:

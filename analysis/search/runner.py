@@ -172,6 +172,7 @@ class Search:
         self.last_event: ckpt.EventMark | None = None
         self.checkpoint_failure = ckpt.Failure.NONE
         self.progress: ScanProgress | None = None     # on a terminal, for big files
+        self.on_match: Callable[[LogEvent], None] | None = None   # the index's answer cache
 
     def stderr(self, text: str) -> None:
         self.out.flush()
@@ -196,6 +197,8 @@ class Search:
                     decision = self.gate.decide(ev.sec, ev.msec, ev.serial, ev.node, ev.type)
                 if decision == ckpt.Decision.OUTPUT:
                     self.found = True
+                    if self.on_match is not None:
+                        self.on_match(ev)
                     out.write(fmt(ev))
                 elif decision == ckpt.Decision.CORRUPT:
                     last = self.gate.cp.last
@@ -333,6 +336,9 @@ def _run(search: Search, opts: SearchOptions, env: SearchEnv) -> int:
                 return _final_ckpt(search, opts, 10, None)
         search.progress = progress = scan_progress(env.stderr, files, "ausearch",
                                                    env.extra.get("progress_min_bytes"))
+        if _use_index(opts, plan.kind, cp) and _answer_from_index(search, opts, plan.kind, files,
+                                                                 timeout):
+            files = []
         for i, name in enumerate(files):
             last_file = name
             stream = open_log(name)
@@ -351,6 +357,22 @@ def _run(search: Search, opts: SearchOptions, env: SearchEnv) -> int:
     if opts.checkpoint:
         return _final_ckpt(search, opts, rc, last_file)
     return _final(search, opts, rc)
+
+
+def _use_index(opts: SearchOptions, kind: SourceKind, cp) -> bool:
+    """The sidecar index may answer (see analysis/index); else the plain scan."""
+    return (not opts.no_index and cp is None and not opts.checkpoint and not opts.debug
+            and kind in (SourceKind.FILE, SourceKind.LOGS))
+
+
+def _answer_from_index(search: Search, opts: SearchOptions, kind: SourceKind,
+                       files: list[str], timeout: int) -> bool:
+    from ..index.answer import IndexMismatch, answer_from_index
+    try:
+        return answer_from_index(search, opts, kind, files, timeout)
+    except IndexMismatch:
+        raise InputError("ausearch: the search index does not match the logs (it was removed); "
+                         "run again") from None
 
 
 def _files_after_checkpoint(files: list[str], cp: ckpt.Checkpoint, time_only: bool):

@@ -1,0 +1,285 @@
+"""Answering an ausearch run from the index (``answer_from_index``).
+
+Two ways, both handing the normal matcher and writers exactly the events
+a full scan would release, in the same order:
+
+* criteria the index narrows on (``planner.event_query``): the events the
+  index lists as candidates are read back from the logs (by offset) and
+  matched; then grouping resumes from the saved state over whatever the
+  index does not hold yet (the last partial line, or everything new when
+  the index could not be updated), and the end of input completes the
+  events in flight -- the same sequence of steps as the scan.
+* ``-ts``/``-te``: the scan over each file reads only the blocks of lines
+  whose time stamps can fall in the window, plus what is not indexed.
+
+The index is refreshed first when it may be written; read only, it is
+used as it is (its files must still hold what was indexed).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+import zlib
+from typing import TYPE_CHECKING
+
+from ..event import LogEvent, LogGrouper
+from ..logsource import SourceKind
+from . import sidecar
+from .answer_cache import pack, query_key, unpack
+from .builder import Coverage, Covered, close_stream, open_stream, read_coverage, refresh
+from .planner import event_query, time_window
+from .reader import Irregular
+from .store import Store, StoreError
+
+if TYPE_CHECKING:
+    from ..search.runner import Search
+    from ..search.options import SearchOptions
+
+HANDLE_BATCH = 512
+
+
+class IndexMismatch(Exception):
+    """Lines read back are not the event the index lists (it is removed)."""
+
+
+class RangeReader:
+    """A file seen through some of its byte ranges, read in order."""
+
+    def __init__(self, fd: int, ranges: list[tuple[int, int]]):
+        self.fd = fd
+        self.ranges = [r for r in ranges if r[1] > 0]
+        self.i = 0
+        self.done = 0
+
+    def read(self, n: int = -1) -> bytes:
+        while self.i < len(self.ranges):
+            off, length = self.ranges[self.i]
+            left = length - self.done
+            if left <= 0:
+                self.i += 1
+                self.done = 0
+                continue
+            want = left if n is None or n < 0 else min(n, left)
+            data = os.pread(self.fd, want, off + self.done)
+            if not data:
+                self.i += 1
+                self.done = 0
+                continue
+            self.done += len(data)
+            return data
+        return b""
+
+    def close(self) -> None:
+        pass
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    for off, length in ranges:
+        if out and out[-1][0] + out[-1][1] == off:
+            out[-1][1] += length
+        else:
+            out.append([off, length])
+    return [(o, n) for o, n in out]
+
+
+def answer_from_index(search: "Search", opts: "SearchOptions", kind: SourceKind,
+                      files: list[str], eoe_timeout: int) -> bool:
+    """Answer the search with the index; False: not possible, scan instead.
+
+    Once it returns True or raises, output may have been written.  Reading
+    the logs (building the index, reading time blocks) shows on
+    ``search.progress`` when there is one.
+    """
+    window = time_window(opts)
+    query = None if window is not None else event_query(opts)
+    if window is None and query is None:
+        return False
+    if not files:
+        return False
+    name_kind = "logs" if kind == SourceKind.LOGS else "file"
+    car = sidecar.locate(files[-1], name_kind)
+    if car is None:
+        return False
+    stream = open_stream(files)
+    if stream is None:
+        return False
+    store = None
+    try:
+        on_read = search.progress.advance if search.progress is not None else None
+        store, cov = _open_and_refresh(car, stream, name_kind, eoe_timeout, on_read)
+        if store is None or not cov.usable:
+            return False
+        if window is not None:
+            _answer_window(search, opts, store, cov, window, eoe_timeout)
+        else:
+            key = query_key(opts)
+            try:
+                upto = store.next_ord()
+                sql, params = _candidates_sql(store, query, key, upto)
+                rows = store.candidates(sql + _file_filter(cov),
+                                        params + cov.covered_ids).fetchall()
+            except (StoreError, sqlite3.Error, ValueError, zlib.error):
+                return False
+            matched = _answer_events(search, cov, rows, eoe_timeout)
+            if key is not None and car.writable:
+                _remember(store, key, upto, matched)
+        return True
+    except IndexMismatch:
+        try:
+            os.unlink(car.path)
+        except OSError:
+            pass
+        raise
+    finally:
+        if store is not None:
+            store.close()
+        close_stream(stream)
+
+
+_UNREADABLE = (StoreError, sqlite3.Error, OSError, ValueError, KeyError, TypeError, IndexError)
+
+
+def _open_and_refresh(car: sidecar.Sidecar, stream: list[Covered], kind: str, eoe_timeout: int,
+                      on_read=None):
+    """(store, coverage), or (None, None) when the index cannot be used.
+
+    An index file that cannot be read (corrupt, another program's file) is
+    replaced when it may be written; read only, the search scans.
+    """
+    for attempt in (1, 2):
+        if not os.path.exists(car.path) and not (car.writable and sidecar.create(car.path)):
+            return None, None
+        store = None
+        try:
+            store = Store(car.path, car.writable)
+            if car.writable:
+                return store, refresh(store, stream, kind, eoe_timeout, on_read)
+            return store, read_coverage(store, stream, kind, eoe_timeout)
+        except Irregular:
+            pass
+        except _UNREADABLE:
+            if store is not None:
+                store.close()
+                store = None
+            if car.writable and attempt == 1:
+                sidecar.remove(car.path)
+                continue
+        if store is not None:
+            store.close()
+        return None, None
+    return None, None
+
+
+def _candidates_sql(store: Store, query, key: str | None, upto: int) -> tuple[str, list]:
+    """The candidate condition: the index's, or last time's answer plus newer events."""
+    cached = store.answer(key) if key is not None else None
+    if cached is None or cached[0] > upto:
+        return query.sql(), list(query.params)
+    was_upto, blob = cached
+    return (f"(ord IN (SELECT value FROM json_each(?)) OR (ord >= ? AND {query.sql()}))",
+            [json.dumps(unpack(blob)), was_upto] + list(query.params))
+
+
+def _remember(store: Store, key: str, upto: int, matched: list[int]) -> None:
+    try:
+        store.begin()
+        store.put_answer(key, upto, pack([o for o in matched if o < upto]), time.time_ns())
+        store.commit()
+    except StoreError:
+        store.rollback()
+
+
+def _file_filter(cov: Coverage) -> str:
+    if not cov.covered_ids:
+        return " AND 0"
+    return " AND file IN (" + ",".join("?" for _ in cov.covered_ids) + ")"
+
+
+def _read_event(fds: dict[int, int], row: tuple) -> LogEvent:
+    try:
+        return _read_event_checked(fds, row)
+    except (ValueError, TypeError, AttributeError, IndexError, OSError) as exc:
+        raise IndexMismatch(str(exc)) from None
+
+
+def _read_event_checked(fds: dict[int, int], row: tuple) -> LogEvent:
+    _, sec, msec, serial, node, types, locs = row
+    type_list = [int(t) for t in types[1:-1].split(",")]
+    ev = LogEvent(sec, msec, serial, node, type_list[0], 0)
+    ev.types = type_list
+    lines: list[str] = []
+    for run in locs.split(";"):
+        fid, off, size, count = (int(x) for x in run.split(":"))
+        fd = fds.get(fid)
+        if fd is None:
+            raise IndexMismatch(f"no file {fid}")
+        part = os.pread(fd, size, off).decode("latin-1").split("\n")
+        if len(part) != count:
+            raise IndexMismatch("line count")
+        lines.extend(part)
+    if len(lines) != len(type_list) or f".{msec:03d}:{serial})" not in lines[0]:
+        raise IndexMismatch("event header")
+    ev.lines = lines
+    ev.complete = True
+    return ev
+
+
+def _answer_events(search: "Search", cov: Coverage, rows: list, eoe_timeout: int) -> list[int]:
+    """Match the candidate rows, then what is not indexed; the ordinals that matched."""
+    fds = {f.file_id: f.fd for f in cov.files if f.file_id is not None}
+    if any(f.controls for f in cov.files):
+        search.stats.controls = True
+    hits: set[int] = set()
+    matched: list[int] = []
+    search.on_match = lambda ev: hits.add(id(ev))
+    batch: list[LogEvent] = []
+    ords: list[int] = []
+
+    def run_batch() -> None:
+        search.handle(batch)
+        if hits:
+            matched.extend(o for ev, o in zip(batch, ords) if id(ev) in hits)
+            hits.clear()
+        batch.clear()
+        ords.clear()
+
+    try:
+        for row in rows:
+            batch.append(_read_event(fds, row))
+            ords.append(row[0])
+            if len(batch) >= HANDLE_BATCH:
+                run_batch()
+        if batch:
+            run_batch()
+    finally:
+        search.on_match = None
+    # what the index does not hold: resume the grouping where it stopped
+    grouper = LogGrouper.restore(cov.state, errors=[]) if cov.state else \
+        LogGrouper(eoe_timeout, errors=[])
+    files = cov.files
+    last_pos = max((i for i, f in enumerate(files) if f.file_id is not None), default=0)
+    for pos in range(last_pos, len(files)):
+        f = files[pos]
+        start = f.indexed if pos == last_pos else 0
+        view = RangeReader(f.fd, [(start, f.now.size - start)])
+        search.process_stream(view, grouper, last=pos == len(files) - 1)
+    return matched
+
+
+def _answer_window(search: "Search", opts: "SearchOptions", store: Store, cov: Coverage,
+                   window: tuple[int, int], eoe_timeout: int) -> None:
+    grouper = LogGrouper(eoe_timeout, opts.start_time, opts.end_time, errors=[])
+    files = cov.files
+    for pos, f in enumerate(files):
+        if f.file_id is not None:
+            ranges = store.blocks(f.file_id, window[0], window[1])
+            if f.indexed < f.now.size:
+                ranges.append((f.indexed, f.now.size - f.indexed))
+        else:
+            ranges = [(0, f.now.size)]
+        view = RangeReader(f.fd, _merge(ranges))
+        search.process_stream(search.progress.wrap(view) if search.progress is not None else view,
+                              grouper, last=pos == len(files) - 1)
