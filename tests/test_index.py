@@ -341,6 +341,31 @@ def test_tampered_log_is_detected_not_misread(tmp_path, index_dir):
         assert got.status == scan.status
 
 
+def test_concurrent_searches_share_one_index(tmp_path, index_dir):
+    """Several searches at once on a log being appended to: each answer is
+    the scan's answer for the log as that search found it."""
+    data = source_bytes()
+    log = str(tmp_path / "audit.log")
+    half = data.rfind(b"\n", 0, len(data) // 2) + 1
+    append(log, data[:half])
+    env = {**os.environ, "TZ": "UTC", "LC_ALL": "C"}
+    cmd = [sys.executable, "-m", "audix.analysis.cli.ausearch", "-if", log]
+    queries = [["-k", "files"], ["-m", "SYSCALL"], ["-p", "4000"], ["-sc", "openat"]]
+    procs = [subprocess.Popen(cmd + q, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+             for q in queries]
+    outs = [p.communicate(timeout=120) for p in procs]
+    for q, (out, err) in zip(queries, outs):
+        scan = ours(["-if", log, *q, "--no-index"])
+        assert (out, err) == (scan.stdout, scan.stderr), q
+    append(log, data[half:])
+    procs = [subprocess.Popen(cmd + q, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+             for q in queries * 2]
+    outs = [p.communicate(timeout=120) for p in procs]
+    for q, (out, err) in zip(queries * 2, outs):
+        scan = ours(["-if", log, *q, "--no-index"])
+        assert (out, err) == (scan.stdout, scan.stderr), q
+
+
 # --- narrowing columns ------------------------------------------------------------------
 def test_terms_keep_every_way_a_value_can_be_read():
     line = ('type=SYSCALL msg=audit(1.000:1): syscall=0042 ppid=-1 pid=8589934593 '

@@ -22,6 +22,7 @@ import os
 import sqlite3
 import time
 import zlib
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..event import LogEvent, LogGrouper
@@ -109,29 +110,20 @@ def answer_from_index(search: "Search", opts: "SearchOptions", kind: SourceKind,
     store = None
     try:
         on_read = search.progress.advance if search.progress is not None else None
-        store, cov = _open_and_refresh(car, stream, name_kind, eoe_timeout, on_read)
-        if store is None or not cov.usable:
+        key = query_key(opts) if query is not None else None
+        store, plan = _open_and_plan(car, stream, name_kind, eoe_timeout, on_read, window, query,
+                                     key)
+        if plan is None:
             return False
         if window is not None:
-            _answer_window(search, opts, store, cov, window, eoe_timeout)
+            _answer_window(search, opts, plan, eoe_timeout)
         else:
-            key = query_key(opts)
-            try:
-                upto = store.next_ord()
-                sql, params = _candidates_sql(store, query, key, upto)
-                rows = store.candidates(sql + _file_filter(cov),
-                                        params + cov.covered_ids).fetchall()
-            except (StoreError, sqlite3.Error, ValueError, zlib.error):
-                return False
-            matched = _answer_events(search, cov, rows, eoe_timeout)
+            matched = _answer_events(search, plan, eoe_timeout)
             if key is not None and car.writable:
-                _remember(store, key, upto, matched)
+                _remember(store, key, plan, matched)
         return True
     except IndexMismatch:
-        try:
-            os.unlink(car.path)
-        except OSError:
-            pass
+        sidecar.remove(car.path)
         raise
     finally:
         if store is not None:
@@ -139,15 +131,30 @@ def answer_from_index(search: "Search", opts: "SearchOptions", kind: SourceKind,
         close_stream(stream)
 
 
-_UNREADABLE = (StoreError, sqlite3.Error, OSError, ValueError, KeyError, TypeError, IndexError)
+_UNREADABLE = (StoreError, sqlite3.Error, OSError, ValueError, KeyError, TypeError, IndexError,
+               zlib.error)
 
 
-def _open_and_refresh(car: sidecar.Sidecar, stream: list[Covered], kind: str, eoe_timeout: int,
-                      on_read=None):
-    """(store, coverage), or (None, None) when the index cannot be used.
+@dataclass
+class Plan:
+    """What one search reads, fixed in one transaction (a consistent snapshot)."""
 
-    An index file that cannot be read (corrupt, another program's file) is
-    replaced when it may be written; read only, the search scans.
+    cov: Coverage
+    rows: list = field(default_factory=list)                 # candidate events
+    blocks: dict = field(default_factory=dict)               # file id -> [(offset, length)]
+    upto: int = 0                                            # ordinals below are indexed
+    generation: str | None = None
+
+
+def _open_and_plan(car: sidecar.Sidecar, stream: list[Covered], kind: str, eoe_timeout: int,
+                   on_read, window, query, key):
+    """(store, plan); plan None when the index cannot be used.
+
+    The refresh (when the index may be written) and the lookups run in one
+    transaction, so a concurrent search updating the same index cannot mix
+    its rows into ours.  An index file that cannot be read (corrupt,
+    another program's file) is replaced when it may be written; read only,
+    the search scans.
     """
     for attempt in (1, 2):
         if not os.path.exists(car.path) and not (car.writable and sidecar.create(car.path)):
@@ -155,11 +162,23 @@ def _open_and_refresh(car: sidecar.Sidecar, stream: list[Covered], kind: str, eo
         store = None
         try:
             store = Store(car.path, car.writable)
-            if car.writable:
-                return store, refresh(store, stream, kind, eoe_timeout, on_read)
-            return store, read_coverage(store, stream, kind, eoe_timeout)
+            store.begin()
+            try:
+                plan = _plan(store, car, stream, kind, eoe_timeout, on_read, window, query, key)
+                store.commit()
+            except BaseException:
+                store.rollback()
+                raise
+            return store, plan
         except Irregular:
             pass
+        except StoreError as exc:
+            if store is not None:
+                store.close()
+                store = None
+            if car.writable and attempt == 1 and not exc.busy:
+                sidecar.remove(car.path)
+                continue
         except _UNREADABLE:
             if store is not None:
                 store.close()
@@ -173,6 +192,25 @@ def _open_and_refresh(car: sidecar.Sidecar, stream: list[Covered], kind: str, eo
     return None, None
 
 
+def _plan(store: Store, car: sidecar.Sidecar, stream: list[Covered], kind: str, eoe_timeout: int,
+          on_read, window, query, key) -> Plan | None:
+    if car.writable:
+        cov = refresh(store, stream, kind, eoe_timeout, on_read)
+    else:
+        cov = read_coverage(store, stream, kind, eoe_timeout)
+    if not cov.usable:
+        return None
+    plan = Plan(cov, upto=store.next_ord(), generation=store.get("generation"))
+    if window is not None:
+        for f in cov.files:
+            if f.file_id is not None:
+                plan.blocks[f.file_id] = store.blocks(f.file_id, window[0], window[1])
+    else:
+        sql, params = _candidates_sql(store, query, key, plan.upto)
+        plan.rows = store.candidates(sql + _file_filter(cov), params + cov.covered_ids)
+    return plan
+
+
 def _candidates_sql(store: Store, query, key: str | None, upto: int) -> tuple[str, list]:
     """The candidate condition: the index's, or last time's answer plus newer events."""
     cached = store.answer(key) if key is not None else None
@@ -183,10 +221,13 @@ def _candidates_sql(store: Store, query, key: str | None, upto: int) -> tuple[st
             [json.dumps(unpack(blob)), was_upto] + list(query.params))
 
 
-def _remember(store: Store, key: str, upto: int, matched: list[int]) -> None:
+def _remember(store: Store, key: str, plan: Plan, matched: list[int]) -> None:
+    """Keep this answer, unless the index was rebuilt meanwhile."""
     try:
         store.begin()
-        store.put_answer(key, upto, pack([o for o in matched if o < upto]), time.time_ns())
+        if store.get("generation") == plan.generation and store.next_ord() >= plan.upto:
+            store.put_answer(key, plan.upto, pack([o for o in matched if o < plan.upto]),
+                             time.time_ns())
         store.commit()
     except StoreError:
         store.rollback()
@@ -227,8 +268,9 @@ def _read_event_checked(fds: dict[int, int], row: tuple) -> LogEvent:
     return ev
 
 
-def _answer_events(search: "Search", cov: Coverage, rows: list, eoe_timeout: int) -> list[int]:
+def _answer_events(search: "Search", plan: Plan, eoe_timeout: int) -> list[int]:
     """Match the candidate rows, then what is not indexed; the ordinals that matched."""
+    cov, rows = plan.cov, plan.rows
     fds = {f.file_id: f.fd for f in cov.files if f.file_id is not None}
     if any(f.controls for f in cov.files):
         search.stats.controls = True
@@ -269,13 +311,12 @@ def _answer_events(search: "Search", cov: Coverage, rows: list, eoe_timeout: int
     return matched
 
 
-def _answer_window(search: "Search", opts: "SearchOptions", store: Store, cov: Coverage,
-                   window: tuple[int, int], eoe_timeout: int) -> None:
+def _answer_window(search: "Search", opts: "SearchOptions", plan: Plan, eoe_timeout: int) -> None:
     grouper = LogGrouper(eoe_timeout, opts.start_time, opts.end_time, errors=[])
-    files = cov.files
+    files = plan.cov.files
     for pos, f in enumerate(files):
         if f.file_id is not None:
-            ranges = store.blocks(f.file_id, window[0], window[1])
+            ranges = list(plan.blocks.get(f.file_id, []))
             if f.indexed < f.now.size:
                 ranges.append((f.indexed, f.now.size - f.indexed))
         else:

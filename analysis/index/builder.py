@@ -164,15 +164,9 @@ def read_coverage(store: Store, files: list[Covered], kind: str, eoe_timeout: in
 
 def refresh(store: Store, files: list[Covered], kind: str, eoe_timeout: int,
             on_read=None) -> Coverage:
-    """Index what is new (in one write transaction); returns the coverage."""
-    store.begin()
-    try:
-        cov = _refresh(store, files, kind, eoe_timeout, on_read)
-        store.commit()
-        return cov
-    except BaseException:
-        store.rollback()
-        raise
+    """Index what is new; returns the coverage.  The caller holds a write
+    transaction (``Store.begin`` on a writable store)."""
+    return _refresh(store, files, kind, eoe_timeout, on_read)
 
 
 def _refresh(store: Store, files: list[Covered], kind: str, eoe_timeout: int,
@@ -188,6 +182,7 @@ def _refresh(store: Store, files: list[Covered], kind: str, eoe_timeout: int,
         store.put("version", VERSION)
         store.put("kind", kind)
         store.put("eoe_timeout", str(eoe_timeout))
+        store.put("generation", os.urandom(8).hex())
     else:
         store.drop_files(cov.gone)
         for pos, f in enumerate(files):

@@ -55,6 +55,11 @@ KEEP_ANSWERS = 64
 class StoreError(Exception):
     """The index file cannot be used (corrupt, locked, unreadable)."""
 
+    def __init__(self, message: str):
+        super().__init__(message)
+        # another search holds it (building): not a reason to throw it away
+        self.busy = "locked" in message or "busy" in message
+
 
 @dataclass
 class IndexedFile:
@@ -180,12 +185,12 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(str(exc)) from None
 
-    def candidates(self, where: str, params: list):
+    def candidates(self, where: str, params: list) -> list[tuple]:
         """(ord, sec, msec, serial, node, types, locs) of matching rows, in order."""
         try:
             return self.db.execute(
                 "SELECT ord, sec, msec, serial, node, types, locs FROM events "
-                f"WHERE {where} ORDER BY ord", params)
+                f"WHERE {where} ORDER BY ord", params).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(str(exc)) from None
 
