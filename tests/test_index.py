@@ -378,6 +378,18 @@ def test_terms_keep_every_way_a_value_can_be_read():
     assert event_terms(["type=CWD msg=audit(1.000:1): cwd=\"/\""]).pids is None
 
 
+@pytest.mark.parametrize("src", SOURCES + [os.path.join(LOGS, "bad.log")], ids=os.path.basename)
+def test_fast_terms_equal_the_careful_search(src):
+    if not os.path.exists(src):
+        pytest.skip(f"{src} absent")
+    from audix.analysis.index.terms import careful_terms
+    lines = open(src, "rb").read().decode("latin-1").split("\n")
+    tricky = ['comm="a pid=5" exe=(null key=(x) y)', "pid= 4 syscall=-1 exe=(a)b key=00",
+              'key="unterminated pid=9', "ppid=0012 pid=4294967297 syscall=12abc"]
+    for text in lines + tricky + ["\n".join(lines[i:i + 7]) for i in range(0, len(lines), 7)]:
+        assert event_terms([text]) == careful_terms(text), text
+
+
 def test_answer_cache_key_ignores_output_options_only():
     def key(*args):
         return query_key(parse_args(["-k", "x", *args]).options)

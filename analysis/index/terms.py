@@ -92,7 +92,64 @@ def _strings(text: str, name: str) -> str | None:
     return SEP + SEP.join(dict.fromkeys(found)) + SEP
 
 
+_FIND_NUMBER = {name: re.compile(name + r"([0-9]*)([^ \n]*)").findall
+                for name in ("pid=", "syscall=")}
+_FIND_STRING = {name: re.compile(name + r'("[^"\n]*|[^ \n]*)').findall
+                for name in ("key=", "comm=", "exe=")}
+
+
+def _fast_numbers(text: str, name: str) -> str | None | bool:
+    """The column from one regex pass; False when a value may hide another
+    occurrence (it holds "="), which the careful search must then find."""
+    found = _FIND_NUMBER[name](text)
+    if not found:
+        return None
+    values = []
+    for digits, rest in found:
+        if "=" in rest:
+            return False
+        if not digits:
+            values.append(ANY_NUMBER)
+        elif len(digits) < 10 and (digits[0] != "0" or len(digits) == 1):
+            values.append(digits)
+        else:
+            values.append(str(_s32(int(digits))))
+    return "," + ",".join(dict.fromkeys(values)) + ","
+
+
+def _fast_strings(text: str, name: str) -> str | None | bool:
+    found = _FIND_STRING[name](text)
+    if not found:
+        return None
+    values = []
+    for word in found:
+        if "=" in word:
+            return False
+        if word[:1] == '"':
+            values.append(word[1:])
+        else:
+            if word[:1] == "(" and not word.endswith(")"):
+                return False          # its value may run past the word
+            values.append(word)
+            decoded = unescape(word, 0)
+            if decoded:
+                values.append(decoded)
+    return SEP + SEP.join(dict.fromkeys(values)) + SEP
+
+
 def event_terms(lines: list[str]) -> EventTerms:
     text = lines[0] if len(lines) == 1 else SEP.join(lines)
+    pids = _fast_numbers(text, "pid=")
+    syscalls = _fast_numbers(text, "syscall=")
+    keys = _fast_strings(text, "key=")
+    comms = _fast_strings(text, "comm=")
+    exes = _fast_strings(text, "exe=")
+    if False in (pids, syscalls, keys, comms, exes):
+        return careful_terms(text)
+    return EventTerms(pids, syscalls, keys, comms, exes)
+
+
+def careful_terms(text: str) -> EventTerms:
+    """Every occurrence, overlapping ones too (``strstr`` from each position)."""
     return EventTerms(_numbers(text, "pid="), _numbers(text, "syscall="),
                       _strings(text, "key="), _strings(text, "comm="), _strings(text, "exe="))
