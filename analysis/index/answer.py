@@ -299,8 +299,7 @@ def _answer_events(search: "Search", plan: Plan, eoe_timeout: int) -> list[int]:
     finally:
         search.on_match = None
     # what the index does not hold: resume the grouping where it stopped
-    grouper = LogGrouper.restore(cov.state, errors=[]) if cov.state else \
-        LogGrouper(eoe_timeout, errors=[])
+    grouper = cov.grouper if cov.grouper is not None else LogGrouper(eoe_timeout, errors=[])
     files = cov.files
     last_pos = max((i for i, f in enumerate(files) if f.file_id is not None), default=0)
     for pos in range(last_pos, len(files)):

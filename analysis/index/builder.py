@@ -51,6 +51,7 @@ class Coverage:
     rows_added: int = 0
     covered_ids: list[int] = field(default_factory=list)
     gone: list[int] = field(default_factory=list)     # indexed files no longer in the stream
+    grouper: LogGrouper | None = None   # the grouping at the end of what is indexed
 
 
 FILE_SHIFT = 40        # a line's location: file id << FILE_SHIFT | offset
@@ -148,12 +149,13 @@ def read_coverage(store: Store, files: list[Covered], kind: str, eoe_timeout: in
     if not aligned:
         return Coverage(files, usable=False, reason="stale")
     state = store.state()
+    grouper = None
     if state is not None:
         try:
-            LogGrouper.restore(state)          # refuse a state that does not load
+            grouper = LogGrouper.restore(state, errors=[])
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise StoreError(f"bad grouping state: {exc}") from None
-    cov = Coverage(files, state, gone=gone)
+    cov = Coverage(files, state, gone=gone, grouper=grouper)
     cov.covered_ids = [f.file_id for f in files if f.file_id is not None]
     unusable = store.get("unusable")
     if unusable:
@@ -188,8 +190,8 @@ def _refresh(store: Store, files: list[Covered], kind: str, eoe_timeout: int,
         for pos, f in enumerate(files):
             if f.file_id is not None:
                 store.set_pos(f.file_id, pos, f.now.path)
-    grouper = LogGrouper.restore(cov.state, errors=[]) if cov.state else \
-        LogGrouper(eoe_timeout, errors=[])
+    grouper = cov.grouper if cov.grouper is not None else LogGrouper(eoe_timeout, errors=[])
+    changed = False
     next_ord = int(store.get("next_ord") or 0)
     start_pos = max((i for i, f in enumerate(files) if f.file_id is not None), default=0)
     rows: list[tuple] = []
@@ -217,11 +219,15 @@ def _refresh(store: Store, files: list[Covered], kind: str, eoe_timeout: int,
         for pos in range(start_pos, len(files)):
             f = files[pos]
             newest = pos == len(files) - 1
+            if f.file_id is not None and newest and f.now.size - f.indexed < 2:
+                continue                        # no new complete line
             if f.file_id is None:
                 f.file_id = store.add_file(pos, f.now.path, fileid.mark(f.fd, f.now, 0))
             rs = ReadState(controls=f.controls)
+            read_any = False
             for batch in read_located(f.fd, f.indexed, f.now.size, rs, include_partial=not newest,
                                       on_read=on_read):
+                read_any = True
                 base = f.file_id << FILE_SHIFT
                 locs = [base | off for off in batch.offsets]
                 grouper.add_lines(batch.lines, out, locs)
@@ -233,6 +239,9 @@ def _refresh(store: Store, files: list[Covered], kind: str, eoe_timeout: int,
                 emit()
             if grouper.errors:
                 raise Irregular("time stamp errors")
+            if newest and not read_any and f.file_id is not None and f.indexed:
+                continue                        # only a partial line so far
+            changed = True
             indexed = rs.committed if newest else f.now.size
             clean = False
             if not newest:
@@ -250,8 +259,10 @@ def _refresh(store: Store, files: list[Covered], kind: str, eoe_timeout: int,
         cov.reason = str(exc)
         return cov
     flush(force=True)
-    cov.state = grouper.snapshot()
-    store.put_state(cov.state)
-    store.put("next_ord", str(next_ord))
+    cov.grouper = grouper
+    if changed:
+        cov.state = grouper.snapshot()
+        store.put_state(cov.state)
+        store.put("next_ord", str(next_ord))
     cov.covered_ids = [f.file_id for f in files if f.file_id is not None]
     return cov
