@@ -22,6 +22,7 @@ import os
 import sqlite3
 import time
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -30,7 +31,7 @@ from ..logsource import SourceKind
 from . import sidecar
 from .answer_cache import pack, query_key, unpack
 from .builder import Coverage, Covered, close_stream, open_stream, read_coverage, refresh
-from .planner import event_query, time_window
+from .planner import NO_END, event_query, time_window
 from .reader import Irregular
 from .store import Store, StoreError
 
@@ -116,7 +117,12 @@ def answer_from_index(search: "Search", opts: "SearchOptions", kind: SourceKind,
         if plan is None:
             return False
         if window is not None:
-            _answer_window(search, opts, plan, eoe_timeout)
+            grouper = LogGrouper(eoe_timeout, opts.start_time, opts.end_time, errors=[])
+            views = _window_views(plan)
+            for pos, (f, view) in enumerate(views):
+                if search.progress is not None:
+                    view = search.progress.wrap(view)
+                search.process_stream(view, grouper, last=pos == len(views) - 1)
         else:
             matched = _answer_events(search, plan, eoe_timeout)
             if key is not None and car.writable:
@@ -147,7 +153,7 @@ class Plan:
 
 
 def _open_and_plan(car: sidecar.Sidecar, stream: list[Covered], kind: str, eoe_timeout: int,
-                   on_read, window, query, key):
+                   on_read, window, query, key, first_outside: bool = False):
     """(store, plan); plan None when the index cannot be used.
 
     The refresh (when the index may be written) and the lookups run in one
@@ -164,7 +170,8 @@ def _open_and_plan(car: sidecar.Sidecar, stream: list[Covered], kind: str, eoe_t
             store = Store(car.path, car.writable)
             store.begin()
             try:
-                plan = _plan(store, car, stream, kind, eoe_timeout, on_read, window, query, key)
+                plan = _plan(store, car, stream, kind, eoe_timeout, on_read, window, query, key,
+                             first_outside)
                 store.commit()
             except BaseException:
                 store.rollback()
@@ -193,7 +200,7 @@ def _open_and_plan(car: sidecar.Sidecar, stream: list[Covered], kind: str, eoe_t
 
 
 def _plan(store: Store, car: sidecar.Sidecar, stream: list[Covered], kind: str, eoe_timeout: int,
-          on_read, window, query, key) -> Plan | None:
+          on_read, window, query, key, first_outside: bool = False) -> Plan | None:
     if car.writable:
         cov = refresh(store, stream, kind, eoe_timeout, on_read)
     else:
@@ -205,6 +212,17 @@ def _plan(store: Store, car: sidecar.Sidecar, stream: list[Covered], kind: str, 
         for f in cov.files:
             if f.file_id is not None:
                 plan.blocks[f.file_id] = store.blocks(f.file_id, window[0], window[1])
+        if first_outside:
+            if store.has_zero_stamp():
+                return None             # (a time of 0 keeps the search for a first line going)
+            for f in cov.files:
+                if f.file_id is None:
+                    break               # not indexed: read whole anyway
+                block = store.first_block_outside(f.file_id, window[0], window[1])
+                if block is not None:
+                    if block not in plan.blocks[f.file_id]:
+                        plan.blocks[f.file_id].append(block)
+                    break
     else:
         sql, params = _candidates_sql(store, query, key, plan.upto)
         plan.rows = store.candidates(sql + _file_filter(cov), params + cov.covered_ids)
@@ -310,16 +328,51 @@ def _answer_events(search: "Search", plan: Plan, eoe_timeout: int) -> list[int]:
     return matched
 
 
-def _answer_window(search: "Search", opts: "SearchOptions", plan: Plan, eoe_timeout: int) -> None:
-    grouper = LogGrouper(eoe_timeout, opts.start_time, opts.end_time, errors=[])
-    files = plan.cov.files
-    for pos, f in enumerate(files):
+def _window_views(plan: Plan) -> list[tuple[Covered, RangeReader]]:
+    """Each file seen through the blocks that may hold lines of the window,
+    and through all it holds beyond the index."""
+    out = []
+    for f in plan.cov.files:
         if f.file_id is not None:
-            ranges = list(plan.blocks.get(f.file_id, []))
+            ranges = sorted(plan.blocks.get(f.file_id, []))
             if f.indexed < f.now.size:
                 ranges.append((f.indexed, f.now.size - f.indexed))
         else:
             ranges = [(0, f.now.size)]
-        view = RangeReader(f.fd, _merge(ranges))
-        search.process_stream(search.progress.wrap(view) if search.progress is not None else view,
-                              grouper, last=pos == len(files) - 1)
+        out.append((f, RangeReader(f.fd, _merge(ranges))))
+    return out
+
+
+@contextmanager
+def window_views(kind: SourceKind, files: list[str], eoe_timeout: int, start: int, end: int,
+                 on_read=None, first_outside: bool = False):
+    """For another reader of time windows (aureport): the stream's files as
+    views of only the lines that may fall in ``[start, end]`` (0: open), as
+    ``[(path, binary file)]`` oldest first; None when the index cannot serve.
+
+    Lines outside the window are skipped; with ``first_outside`` the first
+    block holding a line outside it (any stamped line when ``start`` is 0)
+    is read as well -- aureport's summary notes the first such line.
+    """
+    window = (start or 0, end or NO_END)
+    if not files or (not start and not end):
+        yield None
+        return
+    name_kind = "logs" if kind == SourceKind.LOGS else "file"
+    car = sidecar.locate(files[-1], name_kind)
+    stream = open_stream(files) if car is not None else None
+    if stream is None:
+        yield None
+        return
+    store = None
+    try:
+        store, plan = _open_and_plan(car, stream, name_kind, eoe_timeout, on_read, window, None,
+                                     None, first_outside=first_outside)
+        if plan is None:
+            yield None
+        else:
+            yield [(f.now.path, view) for f, view in _window_views(plan)]
+    finally:
+        if store is not None:
+            store.close()
+        close_stream(stream)

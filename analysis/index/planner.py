@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ..search.options import SearchOptions
 
+NO_END = 1 << 62
 NULL_EXE = "(null)"      # what the scan assumes for a record without exe=
 
 
@@ -58,4 +59,4 @@ def event_query(o: SearchOptions) -> EventQuery | None:
 def time_window(o: SearchOptions) -> tuple[int, int] | None:
     if not o.start_time and not o.end_time:
         return None
-    return (o.start_time or 0, o.end_time or (1 << 62))
+    return (o.start_time or 0, o.end_time or NO_END)

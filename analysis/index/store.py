@@ -194,6 +194,21 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(str(exc)) from None
 
+    def first_block_outside(self, file_id: int, start: int, end: int) -> tuple[int, int] | None:
+        """The first block of a file with a stamped line outside [start, end]
+        (any stamped line when ``start`` is 0)."""
+        if start:
+            sql = ("SELECT offset, length FROM blocks WHERE file=? AND lo IS NOT NULL "
+                   "AND (lo < ? OR hi > ?) ORDER BY offset LIMIT 1")
+            row = self._run(sql, (file_id, start, end)).fetchone()
+        else:
+            row = self._run("SELECT offset, length FROM blocks WHERE file=? AND lo IS NOT NULL "
+                            "ORDER BY offset LIMIT 1", (file_id,)).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def has_zero_stamp(self) -> bool:
+        return self._run("SELECT 1 FROM blocks WHERE lo = 0 LIMIT 1").fetchone() is not None
+
     def answer(self, query: str) -> tuple[int, bytes] | None:
         row = self._run("SELECT upto, ords FROM answers WHERE query=?", (query,)).fetchone()
         return None if row is None else (row[0], row[1])
