@@ -18,13 +18,48 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Protocol
 
 from .auditd_actions import RUNLEVEL_HALT, RUNLEVEL_SINGLE, Actions
 from .config import OverflowAction
 
 QUEUE_FULL_LIMIT = 5
 OVERFLOW_WAIT = 2.0
+
+
+class OverflowCounters(Protocol):
+    overflowed: bool
+    dropped: int
+    suspended: bool
+    full_warnings: int
+
+
+def apply_overflow(counters: OverflowCounters, count: int, action: OverflowAction,
+                   log: Callable[[int, str], None], change_runlevel: Callable[[str], None]) -> None:
+    """``overflow_action`` for ``count`` records a full queue to the plugins
+    refused: counted, then reported / suspended / a runlevel change, as the
+    reference's audisp queue does.  Both that queue (:class:`RecordQueue`)
+    and the plugin dispatcher's per-plugin queues use it."""
+    counters.overflowed = True
+    counters.dropped += count
+    if action is OverflowAction.SYSLOG:
+        if counters.full_warnings < QUEUE_FULL_LIMIT:
+            log(syslog.LOG_ERR, "queue to plugins is full - dropping event")
+            counters.full_warnings += 1
+            if counters.full_warnings == QUEUE_FULL_LIMIT:
+                log(syslog.LOG_ERR, "auditd queue full reporting limit reached - ending "
+                                    "dropped event notifications")
+    elif action is OverflowAction.SUSPEND:
+        log(syslog.LOG_ALERT, "Auditd is suspending event passing to plugins due to "
+                              "overflowing its queue.")
+        counters.suspended = True
+    elif action is OverflowAction.SINGLE:
+        log(syslog.LOG_ALERT, "Auditd is now changing the system to single user mode due "
+                              "to overflowing its queue")
+        change_runlevel(RUNLEVEL_SINGLE)
+    elif action is OverflowAction.HALT:
+        log(syslog.LOG_ALERT, "Auditd is now halting the system due to overflowing its queue")
+        change_runlevel(RUNLEVEL_HALT)
 
 
 @dataclass
@@ -90,7 +125,8 @@ class RecordQueue:
                 if now >= deadline:
                     break
                 self._cond.wait(deadline - now)
-        self._overflow(len(pending))
+        apply_overflow(self.stats, len(pending), self.overflow_action, self.actions.log,
+                       lambda level: self.actions.change_runlevel(level))
         return len(pending)
 
     def put_control(self, item: Any) -> None:
@@ -102,31 +138,6 @@ class RecordQueue:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-
-    def _overflow(self, count: int) -> None:
-        st = self.stats
-        st.overflowed = True
-        st.dropped += count
-        action = self.overflow_action
-        log = self.actions.log
-        if action is OverflowAction.SYSLOG:
-            if st.full_warnings < QUEUE_FULL_LIMIT:
-                log(syslog.LOG_ERR, "queue to plugins is full - dropping event")
-                st.full_warnings += 1
-                if st.full_warnings == QUEUE_FULL_LIMIT:
-                    log(syslog.LOG_ERR, "auditd queue full reporting limit reached - ending "
-                                        "dropped event notifications")
-        elif action is OverflowAction.SUSPEND:
-            log(syslog.LOG_ALERT, "Auditd is suspending event passing to plugins due to "
-                                  "overflowing its queue.")
-            st.suspended = True
-        elif action is OverflowAction.SINGLE:
-            log(syslog.LOG_ALERT, "Auditd is now changing the system to single user mode due "
-                                  "to overflowing its queue")
-            self.actions.change_runlevel(RUNLEVEL_SINGLE)
-        elif action is OverflowAction.HALT:
-            log(syslog.LOG_ALERT, "Auditd is now halting the system due to overflowing its queue")
-            self.actions.change_runlevel(RUNLEVEL_HALT)
 
     # -- consumer side ------------------------------------------------------------
     def take_all(self, timeout: float | None = None) -> list[Any] | None:

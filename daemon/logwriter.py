@@ -605,19 +605,28 @@ class LogWriter:
                     "The audit daemon is very low on disk space for logging! Immediate action\n"
                     "is required to ensure no loss of service.", cfg.action_mail_acct)
                 self._log(syslog.LOG_ALERT, "Audit daemon is very low on disk space for logging")
-        elif action is FailureAction.EXEC:
+        else:
+            self._stop_logging(action, cfg.admin_space_left_exe if admin else cfg.space_left_exe,
+                               "Audit daemon is suspending logging due to low disk space.",
+                               "The audit daemon is now changing the system to single user mode",
+                               "The audit daemon is now halting the system")
+
+    def _stop_logging(self, action: FailureAction, exe: str | None, suspending: str,
+                      single: str, halting: str) -> None:
+        """The EXEC, SUSPEND, SINGLE and HALT actions the space, disk-full and
+        disk-error settings share; each words its messages its own way (as
+        the reference does: mind the full stops)."""
+        if action is FailureAction.EXEC:
             self._suspend()
-            self.actions.exec_program(cfg.admin_space_left_exe if admin else cfg.space_left_exe)
+            self.actions.exec_program(exe)
         elif action is FailureAction.SUSPEND:
-            self._log(syslog.LOG_ALERT,
-                      "Audit daemon is suspending logging due to low disk space.")
+            self._log(syslog.LOG_ALERT, suspending)
             self._suspend()
         elif action is FailureAction.SINGLE:
-            self._log(syslog.LOG_ALERT,
-                      "The audit daemon is now changing the system to single user mode")
+            self._log(syslog.LOG_ALERT, single)
             self.actions.change_runlevel(RUNLEVEL_SINGLE)
         elif action is FailureAction.HALT:
-            self._log(syslog.LOG_ALERT, "The audit daemon is now halting the system")
+            self._log(syslog.LOG_ALERT, halting)
             self.actions.change_runlevel(RUNLEVEL_HALT)
 
     def do_disk_full_action(self) -> None:
@@ -630,21 +639,14 @@ class LogWriter:
             if cfg.num_logs > 1:
                 self._log(syslog.LOG_NOTICE, "Audit daemon rotating log files")
                 self.rotate_logs(0, False)
-        elif action is FailureAction.EXEC:
-            self._suspend()
-            self.actions.exec_program(cfg.disk_full_exe)
-        elif action is FailureAction.SUSPEND:
-            self._log(syslog.LOG_ALERT, "Audit daemon is suspending logging due to no space "
-                                        "left on logging partition.")
-            self._suspend()
-        elif action is FailureAction.SINGLE:
-            self._log(syslog.LOG_ALERT, "The audit daemon is now changing the system to single "
-                                        "user mode due to no space left on logging partition")
-            self.actions.change_runlevel(RUNLEVEL_SINGLE)
-        elif action is FailureAction.HALT:
-            self._log(syslog.LOG_ALERT, "The audit daemon is now halting the system due to no "
-                                        "space left on logging partition")
-            self.actions.change_runlevel(RUNLEVEL_HALT)
+        else:
+            self._stop_logging(action, cfg.disk_full_exe,
+                               "Audit daemon is suspending logging due to no space left on "
+                               "logging partition.",
+                               "The audit daemon is now changing the system to single user mode "
+                               "due to no space left on logging partition",
+                               "The audit daemon is now halting the system due to no space left "
+                               "on logging partition")
 
     def do_disk_error_action(self, func: str, err: int) -> None:
         cfg = self.cfg
@@ -656,21 +658,14 @@ class LogWriter:
                 self._log(syslog.LOG_ALERT, f"{func}: Audit daemon detected an error writing an "
                                             f"event to disk ({os.strerror(err)})")
                 self.state.disk_error_warnings += 1
-        elif action is FailureAction.EXEC:
-            self._suspend()
-            self.actions.exec_program(cfg.disk_error_exe)
-        elif action is FailureAction.SUSPEND:
-            self._log(syslog.LOG_ALERT, "Audit daemon is suspending logging due to previously "
-                                        "mentioned write error")
-            self._suspend()
-        elif action is FailureAction.SINGLE:
-            self._log(syslog.LOG_ALERT, "The audit daemon is now changing the system to single "
-                                        "user mode due to previously mentioned write error")
-            self.actions.change_runlevel(RUNLEVEL_SINGLE)
-        elif action is FailureAction.HALT:
-            self._log(syslog.LOG_ALERT, "The audit daemon is now halting the system due to "
-                                        "previously mentioned write error.")
-            self.actions.change_runlevel(RUNLEVEL_HALT)
+        else:
+            self._stop_logging(action, cfg.disk_error_exe,
+                               "Audit daemon is suspending logging due to previously mentioned "
+                               "write error",
+                               "The audit daemon is now changing the system to single user mode "
+                               "due to previously mentioned write error",
+                               "The audit daemon is now halting the system due to previously "
+                               "mentioned write error.")
 
     # -- rotation ------------------------------------------------------------------
     def rotate_now(self) -> None:

@@ -14,11 +14,11 @@ deprecated (ignored).
 
 from __future__ import annotations
 
-import grp
 import os
-import pwd
 from dataclasses import dataclass, field as dc_field
 from typing import Callable
+
+from audix.analysis.accounts import gid_by_name, uid_by_name
 
 from . import rules_lookup as lk
 from .getopt_gnu import GnuGetopt, LongOption
@@ -149,21 +149,10 @@ def _comparison_code(field1: int, field2: int) -> int | None:
     return None
 
 
+_MULTIPLE_RULE_OPS = "Multiple rule insert/delete operations are not allowed"
+
+
 # -- environment and executor --------------------------------------------------------
-
-def _lookup_user(name: str) -> int | None:
-    try:
-        return pwd.getpwnam(name).pw_uid
-    except (KeyError, UnicodeError, ValueError):
-        return None
-
-
-def _lookup_group(name: str) -> int | None:
-    try:
-        return grp.getgrnam(name).gr_gid
-    except (KeyError, UnicodeError, ValueError):
-        return None
-
 
 def _is_dir(path: str) -> bool:
     try:
@@ -178,8 +167,8 @@ class ParseEnv:
 
     features: Callable[[], int] = lambda: 0x7F  # kernel status feature_bitmap
     machine: Callable[[], str | None] = lk.host_machine
-    lookup_user: Callable[[str], int | None] = _lookup_user
-    lookup_group: Callable[[str], int | None] = _lookup_group
+    lookup_user: Callable[[str], int | None] = uid_by_name
+    lookup_group: Callable[[str], int | None] = gid_by_name
     is_dir: Callable[[str], bool] = _is_dir
 
 
@@ -524,13 +513,8 @@ class _Setopt:
             else:
                 self.msg("Only -k or -i options are allowed")
                 return -1
-        elif self.count == 4:
-            if go.optind < len(go.argv) and go.argv[go.optind] == "-k":
-                self._strncat_key(go.argv[3])
-                self.count -= 2
-            else:
-                self.msg("Only -k or -i options are allowed")
-                return -1
+        elif self.count == 4 and not self._take_key_option("Only -k or -i options are allowed"):
+            return -1
         if self.ex.list_rules(self.key, self.persist.interpret):
             self.list_requested = True
             return -2
@@ -538,6 +522,17 @@ class _Setopt:
 
     def _strncat_key(self, text: str) -> None:
         self.key = (self.key + text[: self.keylen])
+
+    def _take_key_option(self, refusal: str) -> bool:
+        """``-l -k KEY`` / ``-D -k KEY``: the key (the reference takes it from
+        the fourth word); otherwise ``refusal`` is said and False returned."""
+        go = self.go
+        if go.optind < len(go.argv) and go.argv[go.optind] == "-k":
+            self._strncat_key(go.argv[3])
+            self.count -= 2
+            return True
+        self.msg(refusal)
+        return False
 
     def _rule_setup(self, opt: str, which: str) -> int:
         """audit_rule_setup: 0 ok, 1 'possible', 2 bad keyword, 3 multiple."""
@@ -593,51 +588,38 @@ class _Setopt:
             return 2
         return 0
 
+    def _rule_list_option(self, optarg: str, which: str, multiple: str, bad: str, possible: str):
+        """-a/-A/-d: take the list and action of ``optarg`` (``which``: "add" or
+        "delete"); each option words its errors its own way, as the reference does."""
+        rc = self._rule_setup(optarg, which)
+        if rc == 3:
+            self.msg(multiple)
+            return -1
+        if rc == 2:
+            self.msg(f"{bad} rule - bad keyword {optarg}")
+            return -1
+        if rc == 1:
+            self.msg(f"{possible} rule - possible is deprecated")
+            return ("return", -3)
+        return 1
+
     def opt_a(self, optarg, retval):
         if "task" in optarg and self.syscall_added:
             self.msg("Syscall auditing requested for task list")
             return -1
-        rc = self._rule_setup(optarg, "add")
-        if rc == 3:
-            self.msg("Multiple rule insert/delete operations are not allowed\n")
-            return -1
-        if rc == 2:
-            self.msg(f"Append rule - bad keyword {optarg}")
-            return -1
-        if rc == 1:
-            self.msg("Append rule - possible is deprecated")
-            return ("return", -3)
-        return 1
+        return self._rule_list_option(optarg, "add", _MULTIPLE_RULE_OPS + "\n", "Append", "Append")
 
     def opt_A(self, optarg, retval):
         if "task" in optarg and self.syscall_added:
             self.msg("Error: syscall auditing requested for task list")
             return -1
-        rc = self._rule_setup(optarg, "add")
-        if rc == 3:
-            self.msg("Multiple rule insert/delete operations are not allowed")
-            return -1
-        if rc == 2:
-            self.msg(f"Add rule - bad keyword {optarg}")
-            return -1
+        rc = self._rule_list_option(optarg, "add", _MULTIPLE_RULE_OPS, "Add", "Append")
         if rc == 1:
-            self.msg("Append rule - possible is deprecated")
-            return ("return", -3)
-        self.add |= FILTER_PREPEND
-        return 1
+            self.add |= FILTER_PREPEND
+        return rc
 
     def opt_d(self, optarg, retval):
-        rc = self._rule_setup(optarg, "delete")
-        if rc == 3:
-            self.msg("Multiple rule insert/delete operations are not allowed")
-            return -1
-        if rc == 2:
-            self.msg(f"Delete rule - bad keyword {optarg}")
-            return -1
-        if rc == 1:
-            self.msg("Delete rule - possible is deprecated")
-            return ("return", -3)
-        return 1
+        return self._rule_list_option(optarg, "delete", _MULTIPLE_RULE_OPS, "Delete", "Delete")
 
     def opt_S(self, optarg, retval):
         unknown_arch = not self.elf
@@ -756,17 +738,11 @@ class _Setopt:
         return -1
 
     def opt_D(self, optarg, retval):
-        go = self.go
         if self.count > 4 or self.count == 3:
             self.msg("Wrong number of options for Delete all request")
             return -1
-        if self.count == 4:
-            if go.optind < len(go.argv) and go.argv[go.optind] == "-k":
-                self._strncat_key(go.argv[3])
-                self.count -= 2
-            else:
-                self.msg("Only the -k option is allowed")
-                return -1
+        if self.count == 4 and not self._take_key_option("Only the -k option is allowed"):
+            return -1
         rc = self.ex.delete_all_rules(self.key)
         if rc == 0:
             self.ex.list_rules(self.key, self.persist.interpret)
@@ -896,24 +872,24 @@ class _Setopt:
             return -1
         return ("return", -2)
 
+    def _reset_reply(self, rc: int, counter: str, request: str):
+        """--reset-lost / --reset_backlog_wait_time_actual: the counter's old value, or the error."""
+        if rc >= 0:
+            self.msg(f"{counter}: {rc}")
+            return ("return", -2)
+        self.errmsg(rc, request)
+        return -1
+
     def opt_reset_lost(self, optarg, retval):
         if not self.features() & FEATURE_LOST_RESET:
             rc = -EAU_FIELDNOSUPPORT
         else:
             rc = self.ex.reset_lost()
-        if rc >= 0:
-            self.msg(f"lost: {rc}")
-            return ("return", -2)
-        self.errmsg(rc, "reset-lost")
-        return -1
+        return self._reset_reply(rc, "lost", "reset-lost")
 
     def opt_reset_bwta(self, optarg, retval):
-        rc = self.ex.reset_backlog_wait_time_actual()
-        if rc >= 0:
-            self.msg(f"backlog_wait_time_actual: {rc}")
-            return ("return", -2)
-        self.errmsg(rc, "reset_backlog_wait_time_actual")
-        return -1
+        return self._reset_reply(self.ex.reset_backlog_wait_time_actual(),
+                                 "backlog_wait_time_actual", "reset_backlog_wait_time_actual")
 
     def opt_signal(self, optarg, retval):
         return self.ex.send_signal(optarg)

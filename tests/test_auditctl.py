@@ -233,3 +233,27 @@ def test_file_mode_requires_exactly_two_args(run, tmp_path):
     os.chmod(path, 0o600)
     assert run("-R", str(path), "-c") == (255, "", "Error - nested rule files not supported\n")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+# What the reference auditctl 3.0.9 prints for bad -a/-A/-d lists and actions and for -l/-D
+# given something else than -k (each wording, including -a's extra newline and -A's
+# "Append rule" for "possible", checked against it).
+@pytest.mark.parametrize("args,rc,err", [
+    ("-a foo,always", 255, "Append rule - bad keyword foo,always\n"),
+    ("-A foo,always", 255, "Add rule - bad keyword foo,always\n"),
+    ("-d foo,always", 255, "Delete rule - bad keyword foo,always\n"),
+    ("-a exit,possible", 0, "Append rule - possible is deprecated\n"),
+    ("-A exit,possible", 0, "Append rule - possible is deprecated\n"),
+    ("-d exit,possible", 0, "Delete rule - possible is deprecated\n"),
+    ("-a always,exit -a always,exit", 255, "Multiple rule insert/delete operations are not allowed\n\n"),
+    ("-A always,exit -A always,exit", 255, "Multiple rule insert/delete operations are not allowed\n"),
+    ("-a always,exit -d always,exit", 255, "Multiple rule insert/delete operations are not allowed\n"),
+    ("-S openat -a task,always", 255, "Syscall auditing requested for task list\n"),
+    ("-S openat -A task,always", 255, "Error: syscall auditing requested for task list\n"),
+    ("-l -z zz", 255, "Only -k or -i options are allowed\n"),
+    ("-D -z zz", 255, "Only the -k option is allowed\n"),
+])
+def test_rule_list_option_errors_word_like_reference(run, args, rc, err):
+    assert run(*args.split()) == (rc, "", err)
+    assert run.kernel.rules == []
+

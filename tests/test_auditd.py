@@ -16,18 +16,12 @@ import pytest
 from audix.analysis.record import parse_record
 from audix.daemon import auditd_records as R
 from audix.daemon.cli import auditd as cli
+from auditd_helpers import (LAUNCH, REF_AUDITD, Daemon, auditctl, start_daemon, wait_for,
+                            watched_file, watching, write_conf)
+from auditd_helpers import audit_on  # noqa: F401  (a fixture)
 
-REF_AUDITD = "/usr/sbin/auditd"
 REF_AUSEARCH = "/usr/sbin/ausearch"
 REF_AUREPORT = "/usr/sbin/aureport"
-REF_AUDITCTL = "/usr/sbin/auditctl"
-
-LAUNCH = (
-    "import sys\n"
-    "from audix.daemon.cli.auditd import main, Environment\n"
-    "sys.exit(main(sys.argv[3:], Environment(pid_file=sys.argv[1], state_file=sys.argv[2],"
-    " use_syslog=False)))\n"
-)
 
 
 # --- pure ---------------------------------------------------------------------
@@ -78,66 +72,6 @@ def test_daemon_record_texts():
 
 # --- kernel -------------------------------------------------------------------
 
-def write_conf(d, log_dir, **extra):
-    d.mkdir(exist_ok=True)
-    log_dir.mkdir(exist_ok=True)
-    keys = dict(log_file=f"{log_dir}/audit.log", log_format="RAW", flush="INCREMENTAL_ASYNC",
-                freq="50", max_log_file="8", num_logs="5", max_log_file_action="ROTATE",
-                space_left="75", admin_space_left="50", space_left_action="IGNORE",
-                admin_space_left_action="IGNORE", disk_full_action="IGNORE",
-                disk_error_action="SYSLOG", plugin_dir=f"{d}/plugins.d", q_depth="20000",
-                priority_boost="0")
-    keys.update(extra)
-    (d / "auditd.conf").write_text("".join(f"{k} = {v}\n" for k, v in keys.items()))
-    os.chmod(d / "auditd.conf", 0o640)
-    (d / "plugins.d").mkdir(exist_ok=True)
-
-
-class Daemon:
-    def __init__(self, tmp_path, conf_dir, name="d", startup="nochange"):
-        self.pid_file = str(tmp_path / f"{name}.pid")
-        self.state_file = str(tmp_path / f"{name}.state")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", LAUNCH, self.pid_file, self.state_file, "-n", "-s", startup,
-             "-c", str(conf_dir)], stderr=subprocess.PIPE)
-
-    def wait_registered(self, nl, timeout=15):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if nl.get_status().pid == self.proc.pid:
-                return
-            if self.proc.poll() is not None:
-                raise AssertionError(f"daemon exited {self.proc.returncode}: "
-                                     f"{self.proc.stderr.read().decode()}")
-            time.sleep(0.05)
-        raise AssertionError("daemon did not register")
-
-    def signal(self, sig):
-        self.proc.send_signal(sig)
-
-    def stop(self, timeout=30):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait()
-
-
-@pytest.fixture
-def audit_on(kernel, clean_status, clean_rules):
-    if kernel.get_status().enabled == 0:
-        kernel.set_status(enabled=1)
-    if kernel.get_status().pid:
-        pytest.skip("another audit daemon is registered")
-    return kernel
-
-
-def auditctl(*args):
-    subprocess.run([REF_AUDITCTL, *args], check=True, capture_output=True)
-
-
 def log_lines(log_dir):
     names = sorted((f for f in os.listdir(log_dir) if f.startswith("audit.log")),
                    key=lambda f: -int(f.rsplit(".", 1)[1]) if f[-1].isdigit() else 0)
@@ -161,26 +95,23 @@ def do_opens(path, n):
 def test_daemon_lifecycle_signals_and_refusal(audit_on, tmp_path):
     conf, logd = tmp_path / "conf", tmp_path / "log"
     write_conf(conf, logd)
-    target = tmp_path / "watched"
-    target.write_text("x")
-    d = Daemon(tmp_path, conf)
+    target = watched_file(tmp_path)
+    d = start_daemon(tmp_path, conf, audit_on)
     try:
-        d.wait_registered(audit_on)
         assert open(d.pid_file).read() == f"{d.proc.pid}\n"
         # a second daemon is refused with a clear line, and leaves the first alone
         second = Daemon(tmp_path, conf, name="second")
         assert second.proc.wait(30) == 1
-        assert b"registered" in second.proc.stderr.read()
+        assert "registered" in second.stderr()
         assert audit_on.get_status().pid == d.proc.pid
-        auditctl("-w", str(target), "-p", "r", "-k", "h7life")
-        do_opens(str(target), 5)
-        d.signal(signal.SIGUSR1)
-        time.sleep(0.5)
-        d.signal(signal.SIGCONT)
-        time.sleep(0.5)
-        assert "plugin queue size = 20000" in open(d.state_file).read()
-        do_opens(str(target), 3)
-        auditctl("-W", str(target), "-p", "r", "-k", "h7life")
+        with watching(target, "h7life"):
+            do_opens(str(target), 5)
+            d.signal(signal.SIGUSR1)
+            time.sleep(0.5)
+            d.signal(signal.SIGCONT)
+            time.sleep(0.5)
+            assert "plugin queue size = 20000" in open(d.state_file).read()
+            do_opens(str(target), 3)
     finally:
         rc = d.stop()
     assert rc == 0
@@ -213,26 +144,21 @@ def log_lines_file(path):
 def test_sighup_changes_format(audit_on, tmp_path):
     conf, logd = tmp_path / "conf", tmp_path / "log"
     write_conf(conf, logd)
-    target = tmp_path / "watched"
-    target.write_text("x")
-    d = Daemon(tmp_path, conf)
+    target = watched_file(tmp_path)
+    d = start_daemon(tmp_path, conf, audit_on)
     try:
-        d.wait_registered(audit_on)
-        auditctl("-w", str(target), "-p", "r", "-k", "h7hup")
-        do_opens(str(target), 2)
-        # a bad configuration is refused: no DAEMON_CONFIG, the daemon goes on
-        write_conf(conf, logd, log_format="BOGUS")
-        d.signal(signal.SIGHUP)
-        time.sleep(1)
-        assert d.proc.poll() is None
-        assert b"DAEMON_CONFIG" not in (logd / "audit.log").read_bytes()
-        write_conf(conf, logd, log_format="ENRICHED")
-        d.signal(signal.SIGHUP)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and b"DAEMON_CONFIG" not in (logd / "audit.log").read_bytes():
-            time.sleep(0.1)
-        do_opens(str(target), 2)
-        auditctl("-W", str(target), "-p", "r", "-k", "h7hup")
+        with watching(target, "h7hup"):
+            do_opens(str(target), 2)
+            # a bad configuration is refused: no DAEMON_CONFIG, the daemon goes on
+            write_conf(conf, logd, log_format="BOGUS")
+            d.signal(signal.SIGHUP)
+            time.sleep(1)
+            assert d.proc.poll() is None
+            assert b"DAEMON_CONFIG" not in (logd / "audit.log").read_bytes()
+            write_conf(conf, logd, log_format="ENRICHED")
+            d.signal(signal.SIGHUP)
+            wait_for(lambda: b"DAEMON_CONFIG" in (logd / "audit.log").read_bytes())
+            do_opens(str(target), 2)
     finally:
         assert d.stop() == 0
     lines = log_lines(logd)
@@ -248,26 +174,23 @@ def test_sighup_changes_format(audit_on, tmp_path):
 def test_rotation_under_load_loses_nothing(audit_on, tmp_path):
     conf, logd = tmp_path / "conf", tmp_path / "log"
     write_conf(conf, logd, max_log_file="1", num_logs="50")
-    target = tmp_path / "watched"
-    target.write_text("x")
+    target = watched_file(tmp_path)
     first, step, signals = 2500, 500, 6
     n = first + step * signals
-    d = Daemon(tmp_path, conf)
+    d = start_daemon(tmp_path, conf, audit_on)
     try:
-        d.wait_registered(audit_on)
         lost0 = audit_on.get_status().lost
-        auditctl("-w", str(target), "-p", "r", "-k", "h7rot")
-        do_opens(str(target), first)  # ~2 MB: rotations by size
 
         def rotations():
             return sum(open(logd / f, "rb").read().count(b"type=DAEMON_ROTATE ")
                        for f in os.listdir(logd))
-        for k in range(signals):
-            do_opens(str(target), step)
-            d.signal(signal.SIGUSR1)  # extra rotations in the middle of the load
-            # signals of one kind coalesce: let each one be seen before the next
-            assert wait_for(lambda: rotations() == k + 1, 20)
-        auditctl("-W", str(target), "-p", "r", "-k", "h7rot")
+        with watching(target, "h7rot"):
+            do_opens(str(target), first)  # ~2 MB: rotations by size
+            for k in range(signals):
+                do_opens(str(target), step)
+                d.signal(signal.SIGUSR1)  # extra rotations in the middle of the load
+                # signals of one kind coalesce: let each one be seen before the next
+                assert wait_for(lambda: rotations() == k + 1, 20)
         lost1 = audit_on.get_status().lost
     finally:
         assert d.stop() == 0
@@ -289,22 +212,19 @@ def test_rotation_under_load_loses_nothing(audit_on, tmp_path):
 def test_sigkill_then_restart_appends_cleanly(audit_on, tmp_path):
     conf, logd = tmp_path / "conf", tmp_path / "log"
     write_conf(conf, logd)
-    target = tmp_path / "watched"
-    target.write_text("x")
-    d = Daemon(tmp_path, conf)
+    target = watched_file(tmp_path)
+    d = start_daemon(tmp_path, conf, audit_on)
     try:
-        d.wait_registered(audit_on)
         auditctl("-w", str(target), "-p", "r", "-k", "h7kill")
         do_opens(str(target), 200)
         time.sleep(0.3)
         d.proc.kill()
         d.proc.wait()
         do_opens(str(target), 10)
-        d2 = Daemon(tmp_path, conf, name="d2")
+        d2 = start_daemon(tmp_path, conf, audit_on, name="d2")
         try:
-            d2.wait_registered(audit_on)
             do_opens(str(target), 10)
-            auditctl("-W", str(target), "-p", "r", "-k", "h7kill")
+            auditctl("-W", str(target), "-p", "r", "-k", "h7kill")  # logged by d2
         finally:
             assert d2.stop() == 0
     finally:
@@ -361,18 +281,14 @@ def normalized_events(out: str) -> list[tuple]:
 
 
 def run_workload_under(daemon_cmd, nl, tmp_path, name, log_format):
+    """WORKLOAD under ``daemon_cmd`` (None: our auditd); its log and work directory."""
     conf, logd = tmp_path / f"{name}-conf", tmp_path / f"{name}-log"
     write_conf(conf, logd, log_format=log_format)
     work = tmp_path / f"{name}-work"
     work.mkdir()
-    (work / "watched").write_text("x")
-    proc = subprocess.Popen(daemon_cmd + ["-n", "-s", "nochange", "-c", str(conf)],
-                            stderr=subprocess.PIPE)
+    watched_file(work)
+    d = start_daemon(tmp_path, conf, nl, name, cmd=daemon_cmd)
     try:
-        deadline = time.monotonic() + 15
-        while nl.get_status().pid != proc.pid:
-            assert proc.poll() is None and time.monotonic() < deadline, "daemon did not start"
-            time.sleep(0.05)
         auditctl("-w", str(work / "watched"), "-p", "rwa", "-k", "h7cmp_file")
         auditctl("-a", "always,exit", "-F", "arch=b64", "-S", "mkdir,rmdir", "-F",
                  f"dir={work}", "-k", "h7cmp_dir")
@@ -386,8 +302,7 @@ def run_workload_under(daemon_cmd, nl, tmp_path, name, log_format):
                  "-F", f"dir={work}", "-k", "h7cmp_fail")
         time.sleep(0.3)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(30) == 0
+        assert d.stop() == 0, d.stderr()
     return logd / "audit.log", work
 
 
@@ -397,9 +312,8 @@ def run_workload_under(daemon_cmd, nl, tmp_path, name, log_format):
                     reason="reference auditd/ausearch not installed")
 @pytest.mark.parametrize("log_format", ["RAW", "ENRICHED"])
 def test_reference_tools_agree_on_both_daemons_logs(audit_on, tmp_path, log_format):
-    ours_cmd = [sys.executable, "-c", LAUNCH, str(tmp_path / "o.pid"), str(tmp_path / "o.state")]
     ref_log, ref_work = run_workload_under([REF_AUDITD], audit_on, tmp_path, "ref", log_format)
-    our_log, our_work = run_workload_under(ours_cmd, audit_on, tmp_path, "ours", log_format)
+    our_log, our_work = run_workload_under(None, audit_on, tmp_path, "ours", log_format)
     env = dict(os.environ, TZ="UTC", LC_ALL="C")
 
     def tool(cmd, log, work):
@@ -448,25 +362,14 @@ def small_fs(tmp_path):
         subprocess.run(["umount", str(mnt)], check=False)
 
 
-def wait_for(pred, timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 @pytest.mark.kernel
 def test_disk_full_suspends_then_usr2_resumes(audit_on, tmp_path, small_fs):
     conf = tmp_path / "conf"
     write_conf(conf, small_fs, space_left="1", admin_space_left="0",
                disk_full_action="SUSPEND", num_logs="0")
-    target = tmp_path / "watched"
-    target.write_text("x")
-    d = Daemon(tmp_path, conf)
+    target = watched_file(tmp_path)
+    d = start_daemon(tmp_path, conf, audit_on)
     try:
-        d.wait_registered(audit_on)
         auditctl("-w", str(target), "-p", "r", "-k", "h7full")
         do_opens(str(target), 4000)
         d.signal(signal.SIGCONT)
@@ -850,9 +753,8 @@ def test_startup_state_enable_turns_auditing_on(audit_on, tmp_path):
     audit_on.set_status(enabled=0)  # clean_status (through audit_on) restores it
     conf, logd = tmp_path / "conf", tmp_path / "log"
     write_conf(conf, logd)
-    d = Daemon(tmp_path, conf, startup="enable")
+    d = start_daemon(tmp_path, conf, audit_on, startup="enable")
     try:
-        d.wait_registered(audit_on)
         assert audit_on.get_status().enabled == 1
     finally:
         assert d.stop() == 0

@@ -19,16 +19,10 @@ import time
 import pytest
 
 from audix.daemon.plugins.binary_format import FRAME_SIZE, decode_frames
+from auditd_helpers import (REF_AUDITCTL, REF_AUDITD, lines_of, make_conf, program, start_daemon,
+                            wait_for, watching)
+from auditd_helpers import audit_on  # noqa: F401  (a fixture)
 
-REF_AUDITD = "/usr/sbin/auditd"
-REF_AUDITCTL = "/usr/sbin/auditctl"
-LAUNCH = (
-    "import sys\n"
-    "from audix.daemon.cli.auditd import main, Environment\n"
-    "sys.exit(main(sys.argv[3:], Environment(pid_file=sys.argv[1], state_file=sys.argv[2],"
-    " use_syslog=False)))\n"
-)
-OURS = [sys.executable, "-c", LAUNCH]
 CAPTURE = "#!/bin/sh\nexec cat >> \"$1\"\n"
 SLEEPER = "#!/bin/sh\nexec sleep 1000\n"
 STAMP = re.compile(r"msg=audit\((\d+\.\d+):(\d+)\)")
@@ -38,26 +32,6 @@ pytestmark = [pytest.mark.kernel,
                                  reason="reference auditctl not installed")]
 
 
-@pytest.fixture
-def audit_on(kernel, clean_status, clean_rules):
-    if kernel.get_status().enabled == 0:
-        kernel.set_status(enabled=1)
-    if kernel.get_status().pid:
-        pytest.skip("another audit daemon is registered")
-    return kernel
-
-
-def auditctl(*args):
-    subprocess.run([REF_AUDITCTL, *args], check=True, capture_output=True)
-
-
-def program(d, name, text):
-    p = d / name
-    p.write_text(text)
-    os.chmod(p, 0o750)
-    return str(p)
-
-
 def plugin(conf_dir, name, path, args, fmt="string"):
     f = conf_dir / "plugins.d" / f"{name}.conf"
     f.write_text(f"active = yes\ndirection = out\npath = {path}\ntype = always\n"
@@ -65,65 +39,15 @@ def plugin(conf_dir, name, path, args, fmt="string"):
     os.chmod(f, 0o640)
 
 
-def make_conf(tmp_path, tag, **extra):
-    name = tag
-    conf, logd = tmp_path / f"{name}-conf", tmp_path / f"{name}-log"
-    (conf / "plugins.d").mkdir(parents=True)
-    logd.mkdir()
-    keys = dict(log_file=f"{logd}/audit.log", log_format="RAW", flush="INCREMENTAL_ASYNC",
-                freq="50", max_log_file="50", num_logs="2", max_log_file_action="ROTATE",
-                space_left="75", admin_space_left="50", space_left_action="IGNORE",
-                admin_space_left_action="IGNORE", disk_full_action="IGNORE",
-                disk_error_action="SYSLOG", plugin_dir=f"{conf}/plugins.d", q_depth="2000",
-                priority_boost="0")
-    keys.update(extra)
-    (conf / "auditd.conf").write_text("".join(f"{k} = {v}\n" for k, v in keys.items()))
-    os.chmod(conf / "auditd.conf", 0o640)
-    return conf, logd / "audit.log"
-
-
-class Running:
-    def __init__(self, cmd, conf, tmp_path, name, nl):
-        extra = [str(tmp_path / f"{name}.pid"), str(tmp_path / f"{name}.state")] \
-            if cmd is OURS else []
-        self.stderr_path = tmp_path / f"{name}.stderr"
-        self.proc = subprocess.Popen(cmd + extra + ["-n", "-s", "nochange", "-c", str(conf)],
-                                     stderr=open(self.stderr_path, "wb"))
-        deadline = time.monotonic() + 20
-        while nl.get_status().pid != self.proc.pid:
-            assert self.proc.poll() is None, f"daemon exited: {self.stderr()}"
-            assert time.monotonic() < deadline, "daemon did not register"
-            time.sleep(0.05)
-
-    def stderr(self):
-        return self.stderr_path.read_bytes().decode("latin-1")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait()
-
-
 def workload(target, key, opens=3):
-    auditctl("-w", str(target), "-p", "rwa", "-k", key)
-    try:
+    with watching(target, key, "rwa"):
         for _ in range(opens):
             subprocess.run(["/bin/cat", str(target)], check=True, stdout=subprocess.DEVNULL)
-    finally:
-        auditctl("-W", str(target), "-p", "rwa", "-k", key)
-
-
-def lines_of(path):
-    data = path.read_bytes().decode("latin-1")
-    assert data.endswith("\n")
-    return data[:-1].split("\n")
 
 
 def run_capture(cmd, tmp_path, tag, nl, **conf_keys):
+    """The h9disp workload under ``cmd`` (None: our auditd) with the two capture plugins
+    (``conf_keys`` may hold auditd.conf's own ``name``)."""
     name = tag
     conf, log = make_conf(tmp_path, name, **conf_keys)
     cap = program(tmp_path, f"{name}-cap.sh", CAPTURE)
@@ -132,7 +56,7 @@ def run_capture(cmd, tmp_path, tag, nl, **conf_keys):
     plugin(conf, "b", cap, b_out, "binary")
     target = tmp_path / f"{name}-watched"
     target.write_text("x")
-    d = Running(cmd, conf, tmp_path, name, nl)
+    d = start_daemon(tmp_path, conf, nl, name, cmd=cmd)
     try:
         workload(target, "h9disp")
         time.sleep(0.5)
@@ -201,7 +125,7 @@ def workload_events(strings):
 def test_plugins_get_what_the_reference_sends(audit_on, tmp_path, keys):
     formatted = keys["log_format"] == "ENRICHED"
     ref = run_capture([REF_AUDITD], tmp_path, "ref", audit_on, **keys)
-    ours = run_capture(OURS, tmp_path, "ours", audit_on, **keys)
+    ours = run_capture(None, tmp_path, "ours", audit_on, **keys)
     check_stream(*ref, formatted)
     check_stream(*ours, formatted)
     ref_events, our_events = workload_events(ref[1]), workload_events(ours[1])
@@ -219,23 +143,18 @@ def test_slow_and_crashing_plugins_never_hold_the_log(audit_on, tmp_path):
     plugin(conf, "crash", crash, "x")
     target = tmp_path / "watched"
     target.write_text("x")
-    d = Running(OURS, conf, tmp_path, "slow", audit_on)
+    d = start_daemon(tmp_path, conf, audit_on, "slow")
     try:
         n = 2500
-        auditctl("-w", str(target), "-p", "r", "-k", "h9slow")
-        try:
+        with watching(target, "h9slow"):
             subprocess.run([sys.executable, "-c",
                             f"import os\nfor i in range({n}):\n"
                             f"    os.close(os.open({str(target)!r}, os.O_RDONLY))\n"],
                            check=True)
-        finally:
-            auditctl("-W", str(target), "-p", "r", "-k", "h9slow")
 
         def logged():
             return sum(1 for x in lines_of(log) if 'key="h9slow"' in x and "SYSCALL" in x)
-        deadline = time.monotonic() + 20
-        while logged() < n and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: logged() >= n, 20)
         assert logged() == n
     finally:
         assert d.stop() == 0
@@ -258,31 +177,24 @@ def test_sighup_adds_and_removes_plugins(audit_on, tmp_path):
     plugin(conf, "first", cap, first)
     target = tmp_path / "watched"
     target.write_text("x")
-    d = Running(OURS, conf, tmp_path, "hup", audit_on)
+    d = start_daemon(tmp_path, conf, audit_on, "hup")
     try:
         workload(target, "h9hup1", opens=1)
         # the HUP must come after the daemon read h9hup1's last record (its rule removal)
-        deadline = time.monotonic() + 10
-        while 'op=remove_rule key="h9hup1"' not in log.read_text("latin-1"):
-            assert time.monotonic() < deadline, "h9hup1's rule removal was not logged"
-            time.sleep(0.05)
+        assert wait_for(lambda: 'op=remove_rule key="h9hup1"' in log.read_text("latin-1")), \
+            "h9hup1's rule removal was not logged"
         os.unlink(conf / "plugins.d" / "first.conf")
         plugin(conf, "second", cap, second)
         d.proc.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 10
-        while "type=DAEMON_CONFIG" not in log.read_text("latin-1"):
-            assert time.monotonic() < deadline, "no DAEMON_CONFIG"
-            time.sleep(0.1)
+        assert wait_for(lambda: "type=DAEMON_CONFIG" in log.read_text("latin-1")), "no DAEMON_CONFIG"
         workload(target, "h9hup2", opens=1)
         time.sleep(0.5)
         assert not running_with_arg(str(first)), "the removed plugin still runs"
         assert running_with_arg(str(second))
         state = tmp_path / "hup.state"
         d.proc.send_signal(signal.SIGCONT)
-        deadline = time.monotonic() + 10
-        while not (state.exists() and "Number of active plugins" in state.read_text()):
-            assert time.monotonic() < deadline, "no state report"
-            time.sleep(0.1)
+        assert wait_for(lambda: state.exists() and "Number of active plugins" in state.read_text()), \
+            "no state report"
         report = state.read_text()
         assert "Number of active plugins = 1\n" in report
         assert f"plugin second.conf ({cap}) running pid=" in report

@@ -17,7 +17,8 @@ import time
 
 import pytest
 
-from test_dispatcher_kernel import OURS, Running, auditctl, lines_of, make_conf, program
+from auditd_helpers import lines_of, make_conf, program, start_daemon, watching
+from auditd_helpers import audit_on  # noqa: F401  (a fixture)
 from test_remote_support import (Collector, client_conf, free_port, make_records,
                                  run_our_client)
 
@@ -25,15 +26,6 @@ REF_REMOTE = "/sbin/audisp-remote"
 REF_SYSLOG = "/sbin/audisp-syslog"
 
 pytestmark = [pytest.mark.kernel, pytest.mark.reference]
-
-
-@pytest.fixture
-def audit_on(kernel, clean_status, clean_rules):
-    if kernel.get_status().enabled == 0:
-        kernel.set_status(enabled=1)
-    if kernel.get_status().pid:
-        pytest.skip("another audit daemon is registered")
-    return kernel
 
 
 def need(path):
@@ -76,14 +68,11 @@ def test_reference_audisp_remote_and_syslog_run_under_our_auditd(audit_on, tmp_p
             add_plugin(conf, "syslog", wrapper, "LOG_LOCAL3")
         target = tmp_path / "watched"
         target.write_text("x")
-        d = Running(OURS, conf, tmp_path, "refplug", audit_on)
+        d = start_daemon(tmp_path, conf, audit_on, "refplug")
         try:
-            auditctl("-w", str(target), "-p", "r", "-k", "h9relay")
-            try:
+            with watching(target, "h9relay"):
                 for _ in range(5):
                     os.close(os.open(target, os.O_RDONLY))
-            finally:
-                auditctl("-W", str(target), "-p", "r", "-k", "h9relay")
             # records from the network, distributed to the plugins too
             net = make_records(20, tag="h9net")
             proc = run_our_client(client_conf(tmp_path, port, name="sender.conf"), net)

@@ -50,6 +50,18 @@ def test_maps_are_what_the_generator_makes(lib):
     assert maps.AUDIT_TYPES["AUDIT_FIRST_DAEMON"] == 1200     # a libaudit.h range macro
 
 
+def test_audit_types_hold_every_header_macro_with_its_value():
+    """maps.py writes out only what tables.audit_h and tables.msgtypes lack;
+    the AUDIT_TYPES it composes must still give every header macro."""
+    try:
+        numbers = gen_maps.audit_types()
+    except gen_maps.GenError as exc:
+        pytest.skip(str(exc))
+    assert {k: maps.AUDIT_TYPES.get(k) for k in numbers} == numbers
+    assert set(maps.LIBAUDIT_H_TYPES) < set(numbers)
+    assert "AUDIT_SYSCALL" not in maps.LIBAUDIT_H_TYPES        # given by tables.audit_h
+
+
 def test_check_mode_reports_a_difference_and_writes_nothing(lib, tmp_path, monkeypatch, capsys):
     _generated(lib)
     assert gen_maps.main(["--check"]) == 0

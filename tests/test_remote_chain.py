@@ -15,19 +15,11 @@ import time
 
 import pytest
 
-from test_dispatcher_kernel import OURS, Running, auditctl, lines_of, make_conf, program
+from auditd_helpers import OURS, lines_of, make_conf, program, start_daemon, wait_for, watching
+from auditd_helpers import audit_on  # noqa: F401  (a fixture)
 from test_remote_support import client_conf, free_port
 
 pytestmark = [pytest.mark.kernel, pytest.mark.reference]
-
-
-@pytest.fixture
-def audit_on(kernel, clean_status, clean_rules):
-    if kernel.get_status().enabled == 0:
-        kernel.set_status(enabled=1)
-    if kernel.get_status().pid:
-        pytest.skip("another audit daemon is registered")
-    return kernel
 
 
 def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
@@ -62,21 +54,17 @@ def test_host_relays_to_aggregator_keeping_node_names(audit_on, tmp_path):
         os.chmod(f, 0o640)
         target = tmp_path / "watched"
         target.write_text("x")
-        host = Running(OURS, host_conf, tmp_path, "host", audit_on)
+        host = start_daemon(tmp_path, host_conf, audit_on, "host")
         try:
-            auditctl("-w", str(target), "-p", "r", "-k", "chainkey")
-            try:
+            with watching(target, "chainkey"):
                 for _ in range(5):
                     os.close(os.open(target, os.O_RDONLY))
-            finally:
-                auditctl("-W", str(target), "-p", "r", "-k", "chainkey")
+
             def relayed():
                 if not agg_log.exists() or not agg_log.read_bytes():
                     return []
                 return [x for x in lines_of(agg_log) if 'key="chainkey"' in x]
-            deadline = time.monotonic() + 30
-            while len(relayed()) < 7 and time.monotonic() < deadline:
-                time.sleep(0.1)
+            wait_for(lambda: len(relayed()) >= 7, 30)
         finally:
             assert host.stop() == 0, host.stderr()
     finally:

@@ -185,6 +185,18 @@ class ReportRun:
         last_ev = (0, 0)
         ready: list = []
         handle = self._event
+
+        def report_ready() -> None:
+            """The events the grouper completed, in order (noting the first and last times)."""
+            nonlocal first, last_ev
+            if track:
+                if first is None:
+                    first = (ready[0].sec, ready[0].msec)
+                last_ev = (ready[-1].sec, ready[-1].msec)
+            for ev in ready:
+                handle(ev)
+            ready.clear()
+
         for batch in _batches(f):
             if self._first_pending:
                 self._note_first(batch)
@@ -194,25 +206,13 @@ class ReportRun:
                     self.err(e + "\n")
                 errors.clear()
             if ready:
-                if track:
-                    if first is None:
-                        first = (ready[0].sec, ready[0].msec)
-                    last_ev = (ready[-1].sec, ready[-1].msec)
-                for ev in ready:
-                    handle(ev)
-                ready.clear()
+                report_ready()
         if last:
             grouper.finish(ready)
         else:
             grouper.drain(ready)
         if ready:
-            if track:
-                if first is None:
-                    first = (ready[0].sec, ready[0].msec)
-                last_ev = (ready[-1].sec, ready[-1].msec)
-            for ev in ready:
-                handle(ev)
-            ready.clear()
+            report_ready()
         self.very_last = last_ev
         if self.o.report is Report.TIME:
             if first is None:

@@ -9,12 +9,11 @@ reference's "unset" sentinels so that matching can compare like it does.
 from __future__ import annotations
 
 import enum
-import grp
-import pwd
 from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import timeparse
+from ..accounts import gid_by_name, uid_by_name
 from ..event import c_strtol, c_strtoul, msg_type_from_name
 from ..tables.msgtypes import MSG_TYPE_NAMES
 from . import machines
@@ -177,8 +176,8 @@ def parse_args(argv: list[str],
                getgrnam: Callable[[str], int | None] | None = None,
                now: float | None = None) -> ParseOutcome:
     """Parse ``argv`` (without the program name) like the reference."""
-    getpwnam = getpwnam or _lookup_user
-    getgrnam = getgrnam or _lookup_group
+    getpwnam = getpwnam or uid_by_name
+    getgrnam = getgrnam or gid_by_name
     if not argv:
         return ParseOutcome(None, 1, stdout=USAGE)
     o = SearchOptions()
@@ -564,17 +563,3 @@ def _errno_number(name: str) -> int:
     except ImportError:
         import errno
         return getattr(errno, name, 0) * sign if name.isupper() else 0
-
-
-def _lookup_user(name: str) -> int | None:
-    try:
-        return pwd.getpwnam(name).pw_uid
-    except (KeyError, UnicodeError, ValueError):
-        return None
-
-
-def _lookup_group(name: str) -> int | None:
-    try:
-        return grp.getgrnam(name).gr_gid
-    except (KeyError, UnicodeError, ValueError):
-        return None

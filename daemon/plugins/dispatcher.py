@@ -25,15 +25,14 @@ import syslog
 import threading
 from typing import Callable, Protocol
 
-from ..auditd_actions import RUNLEVEL_HALT, RUNLEVEL_SINGLE
-from ..config import DaemonConfig, LogFormat, NameFormat, OverflowAction
+from ..auditd_queue import apply_overflow
+from ..config import DaemonConfig, LogFormat, NameFormat
 from .af_unix import AfUnixPlugin
 from .plugin_config import PluginConfig, PluginFormat, PluginType, load_plugin_dir
 from .plugin_event import make_event, uses_formatted_lines
 from .supervisor import ExternalPlugin
 
 Log = Callable[[int, str], None]
-QUEUE_FULL_LIMIT = 5
 STOP_FLUSH_SECONDS = 2.0
 
 
@@ -144,28 +143,7 @@ class PluginDispatcher:
                     return
 
     def _overflow(self, count: int) -> None:
-        self.overflowed = True
-        self.dropped += count
-        action, log = self.overflow_action, self.log
-        if action is OverflowAction.SYSLOG:
-            if self.full_warnings < QUEUE_FULL_LIMIT:
-                log(syslog.LOG_ERR, "queue to plugins is full - dropping event")
-                self.full_warnings += 1
-                if self.full_warnings == QUEUE_FULL_LIMIT:
-                    log(syslog.LOG_ERR, "auditd queue full reporting limit reached - "
-                                        "ending dropped event notifications")
-        elif action is OverflowAction.SUSPEND:
-            log(syslog.LOG_ALERT, "Auditd is suspending event passing to plugins due to "
-                                  "overflowing its queue.")
-            self.suspended = True
-        elif action is OverflowAction.SINGLE:
-            log(syslog.LOG_ALERT, "Auditd is now changing the system to single user mode "
-                                  "due to overflowing its queue")
-            self._runlevel(RUNLEVEL_SINGLE)
-        elif action is OverflowAction.HALT:
-            log(syslog.LOG_ALERT, "Auditd is now halting the system due to overflowing "
-                                  "its queue")
-            self._runlevel(RUNLEVEL_HALT)
+        apply_overflow(self, count, self.overflow_action, self.log, self._runlevel)
 
     def _runlevel(self, level: str) -> None:
         if self.actions is None:
