@@ -187,6 +187,7 @@ class ReportOptions:
     escape: EscapeMode = EscapeMode.TTY
     eoe_timeout: int = 0          # 0: from auditd.conf
     debug: bool = False
+    no_index: bool = False        # audix: --no-index, never read the search index
     start_time: int = 0
     end_time: int = 0
     wanted: Wanted = field(default_factory=Wanted)
@@ -211,7 +212,7 @@ _OPTIONS = {
     "-te": "end", "--end": "end", "-tm": "terminal", "--terminal": "terminal",
     "-ts": "start", "--tty": "tty", "--start": "start", "-u": "user", "--user": "user",
     "-v": "version", "--version": "version", "-x": "exe", "--executable": "exe",
-    "--virt": "virt",
+    "--virt": "virt", "--no-index": "no_index",
 }
 
 # report action -> (report, items the scanner must find, takes no argument)
@@ -346,6 +347,8 @@ def parse_args(words: list[str]) -> ReportOptions:
             c += 1
         elif action == "input_logs":
             o.force_logs = True
+        elif action == "no_index":
+            o.no_index = True
         elif action == "no_config":
             o.no_config = True
         elif action == "version":

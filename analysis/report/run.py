@@ -9,6 +9,7 @@ Only the events in flight are held, whatever the log size.
 """
 from __future__ import annotations
 
+import contextlib
 from typing import BinaryIO, Callable
 
 from .. import logsource
@@ -147,17 +148,25 @@ class ReportRun:
             files = plan.files
             progress = scan_progress(self.progress_stream, files, "aureport", self.progress_min)
             try:
-                for i, name in enumerate(files):
-                    try:
-                        f = logsource.open_log(name)
-                    except logsource.InputError as exc:
-                        self.err(f"{_text(str(exc))}\n")
-                        return EXIT_FAIL
-                    with f:
-                        if progress is not None:
-                            f = progress.wrap(f)
-                        self._process(f, _text(name), grouper, errors,
-                                      last=i == len(files) - 1)
+                with self._window_views(plan, eoe, progress) as views:
+                    if views is not None:
+                        for i, (name, view) in enumerate(views):
+                            if progress is not None:
+                                view = progress.wrap(view)
+                            self._process(view, _text(name), grouper, errors,
+                                          last=i == len(views) - 1)
+                        files = []
+                    for i, name in enumerate(files):
+                        try:
+                            f = logsource.open_log(name)
+                        except logsource.InputError as exc:
+                            self.err(f"{_text(str(exc))}\n")
+                            return EXIT_FAIL
+                        with f:
+                            if progress is not None:
+                                f = progress.wrap(f)
+                            self._process(f, _text(name), grouper, errors,
+                                          last=i == len(files) - 1)
             finally:
                 if progress is not None:
                     progress.finish()
@@ -166,6 +175,19 @@ class ReportRun:
             return EXIT_FAIL
         self._wrap_up()
         return EXIT_OK
+
+    def _window_views(self, plan, eoe: int, progress):
+        """A time window (-ts/-te) is read through ausearch's index: only the
+        blocks of lines that can fall in it (the others would be dropped
+        before grouping), plus the first line outside it, which the summary
+        notes; a context manager giving None when the logs are scanned whole."""
+        o = self.o
+        if o.no_index or o.debug or not (o.start_time or o.end_time):
+            return contextlib.nullcontext(None)
+        from ..index.answer import window_views
+        return window_views(plan.kind, plan.files, eoe, o.start_time, o.end_time,
+                            progress.advance if progress is not None else None,
+                            first_outside=True)
 
     def _wrap_up(self) -> None:
         o = self.o
