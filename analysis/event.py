@@ -358,6 +358,17 @@ def _str2event(s: str, eoe_timeout: int):
     return sec, msec, serial
 
 
+def _continuation(ev, node, stamp):
+    """(lead, type name start, marker) of the headers that continue ``ev``:
+    ``[node=NODE ]type=`` + a 1-30 character name without spaces + the
+    marker `` msg=audit(STAMP)`` -- exactly the lines _HOT_STAMP reads as
+    (node, stamp).  marker None: no event to continue."""
+    if ev is None:
+        return None, 0, None
+    lead = "type=" if node is None else "node=" + node + " type="
+    return lead, len(lead), " msg=audit(" + stamp + ")"
+
+
 def completes_alone(type_: int) -> bool:
     """Event kinds the reference treats as complete once they start."""
     return (type_ == PROCTITLE or type_ < 1300 or type_ >= 2100
@@ -473,7 +484,21 @@ class LogGrouper:
         lo = hi = None
         if locs is not None and last_ev is not None and not last_ev.complete:
             lo = hi = last_ev.sec
+        lead, tstart, marker = _continuation(last_ev, last_node, last_stamp)
         for i, piece in enumerate(pieces):
+            # a record of the event the previous line went to: its header is
+            # that line's (node, stamp) with any type name; checked with
+            # string operations instead of the regex (same outcome)
+            if marker is not None and piece.startswith(lead):
+                sp = piece.find(" ", tstart, tstart + 31)
+                if sp > tstart and piece.startswith(marker, sp) and not last_ev.complete:
+                    last_ev.lines.append(piece)
+                    tname = piece[tstart:sp]
+                    t = tcache.get(tname)
+                    last_ev.types.append(t if t is not None else msg_type_from_name(tname))
+                    if locs is not None:
+                        last_ev.locs.append(locs[i])
+                    continue
             m = hot(piece)
             if m is not None:
                 node, tname, stamp, s_sec, s_msec, s_serial = m.groups()
@@ -522,8 +547,10 @@ class LogGrouper:
                 self._drain(out)
             if m is not None:
                 last_node, last_stamp, last_ev = node, stamp, ev
+                lead, tstart, marker = _continuation(ev, node, stamp)
             else:
                 last_node = last_stamp = last_ev = None
+                marker = None
         self._last_head = (last_node, last_stamp)
         self._last_event = last_ev
         if locs is not None:

@@ -11,8 +11,19 @@ then::
 
 For each query both programs run on the same file with ``TZ=UTC LC_ALL=C``;
 the script checks that stdout and exit status are identical and prints wall
-and CPU seconds and the ratios reference/audix.  The reference needs a few
-minutes per query on a 300000-event log, so run this rarely and alone.
+and CPU seconds (audix: the median of ``--runs`` runs, default 3; the
+reference: ``--ref-runs``, default 1) and the ratios reference/audix.  audix
+runs cold: ``--cold-flag`` (default ``--no-index``; ``''`` for none) is added
+to its command line.  The reference needs a few minutes per query on a
+300000-event log, so run this rarely and alone.
+
+The default queries: ``-k``, ``-m``, ``-p`` (the busiest openat pid),
+``-sc ... -sv``, a ``-ts/-te`` window over the middle fifth of the log and
+``-ts`` at four fifths; the times are read from the log itself and written
+in the ``MM/DD/YY HH:MM:SS`` form ausearch takes in the C locale (UTC).
+A narrow window costs the reference little (it drops the other lines
+early); the cold scan still reads the whole file, so only wide windows can
+show large ratios.
 """
 from __future__ import annotations
 
@@ -21,6 +32,7 @@ import hashlib
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import sysconfig
@@ -51,6 +63,43 @@ def busiest_openat_pid(log: str, lines: int = 200000) -> str:
     return max(counts, key=counts.get) if counts else "1"
 
 
+_STAMP = re.compile(rb"msg=audit\((\d+)\.")
+
+
+def second_at(log: str, fraction: float) -> int | None:
+    """The time stamp (whole seconds) of the first record at ``fraction`` of the file."""
+    size = os.path.getsize(log)
+    with open(log, "rb") as f:
+        f.seek(int(size * fraction))
+        if fraction > 0:
+            f.readline()                # the rest of a cut line
+        for _ in range(1000):
+            line = f.readline()
+            if not line:
+                return None
+            m = _STAMP.search(line[:400])
+            if m:
+                return int(m.group(1))
+    return None
+
+
+def ausearch_time(sec: int) -> list[str]:
+    """``MM/DD/YY HH:MM:SS`` (UTC), the date and time words of -ts/-te in the C locale."""
+    t = time.gmtime(sec)
+    return [time.strftime("%m/%d/%y", t), time.strftime("%H:%M:%S", t)]
+
+
+def time_queries(log: str) -> list[list[str]]:
+    """-ts/-te around the middle fifth of the log, and -ts at four fifths."""
+    lo, hi, late = (second_at(log, f) for f in (0.4, 0.6, 0.8))
+    queries = []
+    if lo is not None and hi is not None:
+        queries.append(["-ts", *ausearch_time(min(lo, hi)), "-te", *ausearch_time(max(lo, hi))])
+    if late is not None:
+        queries.append(["-ts", *ausearch_time(late)])
+    return queries
+
+
 def run(cmd: list[str]) -> tuple[float, float, int, str, int]:
     """(wall s, cpu s, exit status, sha256 of stdout, stdout bytes)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -72,12 +121,24 @@ def run(cmd: list[str]) -> tuple[float, float, int, str, int]:
     return wall, cpu, status, h.hexdigest(), size
 
 
+def measure(cmd: list[str], runs: int) -> tuple[float, float, int, str, int, bool]:
+    """Median wall and CPU of ``runs`` runs, status, digest, size, all runs alike."""
+    results = [run(cmd) for _ in range(max(1, runs))]
+    alike = len({(r[2], r[3]) for r in results}) == 1
+    return (statistics.median(r[0] for r in results), statistics.median(r[1] for r in results),
+            results[0][2], results[0][3], results[0][4], alike)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--log", default="/tmp/big/log/audit.log")
     ap.add_argument("--only", choices=["audix", "both"], default="both")
     ap.add_argument("--query", action="append", default=None,
                     help="a query as one string (e.g. '-k secret'); repeatable")
+    ap.add_argument("--runs", type=int, default=3, help="audix runs per query (median)")
+    ap.add_argument("--ref-runs", type=int, default=1, help="reference runs per query (median)")
+    ap.add_argument("--cold-flag", default="--no-index",
+                    help="added to audix's command line for a cold run ('' for none)")
     a = ap.parse_args(argv)
     if not os.path.exists(a.log):
         print(f"no log at {a.log}: make it with ../shared/bench/make_big_log.sh /tmp/big 300000",
@@ -88,25 +149,29 @@ def main(argv: list[str] | None = None) -> int:
     else:
         pid = busiest_openat_pid(a.log)
         queries = [["-k", "secret"], ["-m", "EXECVE"], ["-p", pid],
-                   ["-sc", "openat", "-sv", "no"]]
+                   ["-sc", "openat", "-sv", "no"], *time_queries(a.log)]
+    cold = a.cold_flag.split()
     size = os.path.getsize(a.log)
-    print(f"log: {a.log} ({size / 1e6:.0f} MB)")
-    print(f"{'query':28} {'audix wall/cpu':>16} {'ref wall/cpu':>16} "
+    print(f"log: {a.log} ({size / 1e6:.0f} MB); audix: median of {a.runs} runs"
+          + (f", with {a.cold_flag}" if cold else ""))
+    print(f"{'query':44} {'audix wall/cpu':>16} {'ref wall/cpu':>16} "
           f"{'ratio wall':>10} {'ratio cpu':>9}  output")
     ok = True
     for q in queries:
-        ours = run(audix_command() + ["-if", a.log, *q])
+        ours = measure(audix_command() + ["-if", a.log, *cold, *q], a.runs)
+        ok &= ours[5]
+        steady = "" if ours[5] else ", RUNS DIFFER"
         if a.only == "audix":
-            print(f"{' '.join(q):28} {ours[0]:7.2f}/{ours[1]:<7.2f}  status {ours[2]}, "
-                  f"{ours[4]} bytes")
+            print(f"{' '.join(q):44} {ours[0]:7.2f}/{ours[1]:<7.2f}  status {ours[2]}, "
+                  f"{ours[4]} bytes, {size / 1e6 / ours[0]:.0f} MB/s{steady}", flush=True)
             continue
-        ref = run([REFERENCE, "-if", a.log, *q])
+        ref = measure([REFERENCE, "-if", a.log, *q], a.ref_runs)
         same = ours[2] == ref[2] and ours[3] == ref[3]
         ok &= same
-        print(f"{' '.join(q):28} {ours[0]:7.2f}/{ours[1]:<7.2f}  {ref[0]:7.2f}/{ref[1]:<7.2f}  "
+        print(f"{' '.join(q):44} {ours[0]:7.2f}/{ours[1]:<7.2f}  {ref[0]:7.2f}/{ref[1]:<7.2f}  "
               f"{ref[0] / ours[0]:9.1f}x {ref[1] / max(ours[1], 1e-6):8.1f}x  "
-              f"{'identical' if same else 'DIFFERENT'} ({ours[4]} bytes, status {ours[2]})",
-              flush=True)
+              f"{'identical' if same else 'DIFFERENT'} ({ours[4]} bytes, status {ours[2]}, "
+              f"{size / 1e6 / ours[0]:.0f} MB/s){steady}", flush=True)
     return 0 if ok else 1
 
 

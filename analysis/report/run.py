@@ -19,6 +19,7 @@ from .detailed import DetailedReport
 from ..search.items import ItemExtractor
 from ..search.options import Success
 from ..search.progress import scan_progress
+from ..search.window import window_for
 from .format import NO_EVENTS, local_stamp, title
 from .lookup import Escaper, Interpretations, Lookups
 from .options import ConfigAction, Detail, Outcome, Report, ReportOptions, Unimplemented
@@ -219,9 +220,12 @@ class ReportRun:
                 handle(ev)
             ready.clear()
 
+        window = window_for(self.o.start_time, self.o.end_time)   # -ts/-te: skip whole blocks
         for batch in _batches(f):
             if self._first_pending:
                 self._note_first(batch)
+            if window is not None and not window.keep(batch):
+                continue
             grouper.add_lines(batch, ready)
             if errors:
                 for e in errors:

@@ -78,6 +78,12 @@ class ItemExtractor(KernelRecordParsers, UserRecordParsers):
         self.syscall_fast = not (self.want_ppid or self.want_gid or self.want_euid
                                  or self.want_egid or o.exit_set or o.subject is not None)
         self._handlers = self._build_handlers()
+        # record types that give nothing for these options: an event made of
+        # them and one SYSCALL record is read by the SYSCALL regex alone
+        self._syscall_only_types = None
+        if self.syscall_fast and not self.want_tnames:
+            self._syscall_only_types = frozenset(
+                [t for t, h in self._handlers.items() if h is None] + [1300])
 
     # --- uid names --------------------------------------------------------
     def _lookup_uid(self, fieldname: str, uid: int) -> str | None:
@@ -111,6 +117,11 @@ class ItemExtractor(KernelRecordParsers, UserRecordParsers):
     # --- driver -------------------------------------------------------------
     def extract(self, lines: list[str], types: list[int]) -> SearchItems | None:
         """The items of an event, or None when the reference finds it malformed."""
+        only = self._syscall_only_types
+        if only is not None and only.issuperset(types):
+            s = self._extract_syscall_only(lines, types)
+            if s is not None:
+                return s
         s = SearchItems()
         if self.want_tnames and (len(lines) == 1 or types[0] == 1300) and "\x1d" in lines[0]:
             self._load_interp(lines)
@@ -131,6 +142,25 @@ class ItemExtractor(KernelRecordParsers, UserRecordParsers):
                     self.debug_out(f"Malformed event skipped, rc={exc.rc}. {m}\n")
                 return None
         return s
+
+    def _extract_syscall_only(self, lines: list[str], types: list[int]) -> SearchItems | None:
+        """Items of an event whose only informative record is one SYSCALL in
+        the usual layout; None leaves the event to the full scan (which also
+        reports a malformed one)."""
+        n = types.count(1300)
+        if n > 1:
+            return None
+        s = SearchItems()
+        if n == 0:
+            return s
+        line = lines[types.index(1300)]
+        sep = line.find("\x1d")
+        try:
+            if self._syscall_fast(line if sep < 0 else line[:sep], s):
+                return s
+        except Malformed:
+            pass
+        return None
 
     def _report_unparsed(self, m: str, s: SearchItems, t: int) -> None:
         if self.debug_out is not None:

@@ -17,15 +17,15 @@ from .scan import (KEY_SEPARATOR, NAME_OFFSET, U32, _HEX, AvcEntry, AvcResult, M
 
 
 # The usual SYSCALL line (no node=), read in one match by _syscall_fast.
-_SYSCALL_LAYOUT = re.compile(
+SYSCALL_LAYOUT = re.compile(
     r"type=SYSCALL msg=audit\([0-9.:]+\): "
     r"arch=(?P<arch>[0-9a-f]{1,8}) syscall=(?P<sc>[0-9]{1,9}) success=(?P<ok>yes|no) "
     r"exit=[-0-9]{1,20} a0=(?P<a0>[0-9a-f]{1,16}) a1=[0-9a-f]{1,16} a2=[0-9a-f]{1,16} "
     r"a3=[0-9a-f]{1,16} items=[0-9]+ ppid=[0-9]+ pid=(?P<pid>[0-9]{1,10}) "
     r"auid=(?P<auid>[0-9]{1,10}) uid=(?P<uid>[0-9]{1,10}) gid=[0-9]+ euid=[0-9]+ "
     r"suid=[0-9]+ fsuid=[0-9]+ egid=[0-9]+ sgid=[0-9]+ fsgid=[0-9]+ "
-    r"tty=(?P<tty>[^ ]+) ses=(?P<ses>[0-9]{1,10}) comm=(?P<comm>\"[^\"]*\"|[0-9A-F]+) "
-    r"exe=(?P<exe>\"[^\"]*\"|[0-9A-F]+) key=(?P<key>\(null\)|\"[^\"]*\"|[0-9A-F]+)$",
+    r"tty=(?P<tty>[^ =]+) ses=(?P<ses>[0-9]{1,10}) comm=(?P<comm>\"[^\"=]*\"|[0-9A-F]+) "
+    r"exe=(?P<exe>\"[^\"=]*\"|[0-9A-F]+) key=(?P<key>\(null\)|\"[^\"=]*\"|[0-9A-F]+)$",
     re.ASCII)
 
 
@@ -87,23 +87,22 @@ class KernelRecordParsers(ScanBase, FieldStore):
         nothing the layout does not cover (``syscall_fast``).  Returns
         False to leave the record to the scan.
         """
-        g = _SYSCALL_LAYOUT.match(m)
+        # Every name the scan looks for ends in "="; the layout leaves "="
+        # only at its own fields (the free-form values may not hold one).
+        g = SYSCALL_LAYOUT.match(m)
         if g is None:
             return False
         arch, sc, ok, a0, pid, auid, uid, tty, ses, comm, exe, key = g.groups()
-        # Every name the scan looks for ends in "="; the layout leaves "="
-        # only at its own fields unless a free-form value holds one.
-        if "=" in tty or "=" in comm or "=" in exe or "=" in key:
-            return False
         o = self.o
         if self.want_arch:
             s.arch = _s32(int(arch, 16))
-        s.syscall = _s32(int(sc))
+        s.syscall = int(sc)                 # at most 9 digits: no 32-bit wrap
         if self.want_success:
             s.success = Success.SUCCESS if ok == "yes" else Success.FAILED
         s.a0 = a0
         if self.want_pid:
-            s.pid = _s32(int(pid))
+            v = int(pid) & U32
+            s.pid = v - 0x100000000 if v & 0x80000000 else v
         if self.want_auid:
             s.loginuid = _u32(int(auid))
             s.tauid = self._lookup_uid("auid", s.loginuid)

@@ -5,7 +5,13 @@ All criteria are ANDed (``-ua``/``-ga`` OR their own uid/gid kinds, several
 For speed the checks that need no parsing run first, then a conservative
 prefilter on the event's raw text (an event whose text cannot contain the
 searched value is rejected without parsing), then the reference's item
-extraction (``items.py``), then the remaining comparisons.
+extraction (``items.py``), then the remaining comparisons -- only those
+the options ask for, built once.  When the criteria are among pid,
+syscall, arch, session and success and the event's only informative
+record is one SYSCALL line in the usual layout, they are compared on that
+line's ``SYSCALL_LAYOUT`` match directly (what ``_syscall_fast`` would
+store, without building the items).  With ``--debug`` nothing is skipped
+before the extraction, so its notes are the reference's.
 """
 from __future__ import annotations
 
@@ -14,16 +20,22 @@ import re
 from ..event import LogEvent
 from . import machines
 from .items import U32, ItemExtractor, SearchItems
+from .kernel_records import SYSCALL_LAYOUT
 from .options import SearchOptions, Success
+from .scan import _s32
 
 
 _LONG_NUMBER = re.compile(r"=[0-9]{10}")
+# criteria the SYSCALL layout's groups decide alone, and those groups
+_LAYOUT_CRITERIA = frozenset({"pid", "syscall", "machine", "session", "success"})
+_ARCH, _SC, _OK, _PID, _SES = (SYSCALL_LAYOUT.groupindex[name]
+                                for name in ("arch", "sc", "ok", "pid", "ses"))
 
 
 def _text_needles(value: str) -> tuple[str, ...]:
     """Raw-text forms a string value can take in a log: plain or hex."""
     raw = value.encode("latin-1", "replace")
-    return (value, raw.hex().upper(), raw.hex())
+    return tuple(dict.fromkeys((value, raw.hex().upper(), raw.hex())))   # each form once
 
 
 class Matcher:
@@ -52,94 +64,196 @@ class Matcher:
                 numeric.append((str(number),) + sign_forms)
         self.prefilter = groups
         self.numeric_prefilter = numeric
+        # -sv no: a failure is only ever read from these words
+        self.failure_prefilter = opts.success == Success.FAILED
+        # with --debug every event is extracted (its "Malformed" note shows),
+        # as the reference extracts before comparing nodes and types
+        self.shortcuts = not opts.debug
+        self._text_filter = self.shortcuts and bool(self.prefilter or self.numeric_prefilter
+                                                     or self.failure_prefilter)
+        self._event_checks, self._late_event_checks = self._build_event_checks()
+        self._item_checks = self._build_item_checks()
+        self._syscall_only = self.extractor._syscall_only_types
+        self._layout_checks = self._build_layout_checks()
 
     def matches(self, ev: LogEvent) -> bool:
-        o = self.o
-        if o.start_time and ev.sec < o.start_time:
-            return False
-        if o.end_time and ev.sec > o.end_time:
-            return False
-        if o.event_id is not None and o.event_id != ev.serial:
-            return False
-        if self.nodes and (ev.node is None or ev.node not in self.nodes):
-            return False
-        if self.types is not None and self.types.isdisjoint(ev.types):
-            return False
-        if self.prefilter or self.numeric_prefilter:
-            text = ev.lines[0] if len(ev.lines) == 1 else "\n".join(ev.lines)
-            for group in self.prefilter:
-                for needle in group:
-                    if needle in text:
-                        break
-                else:
-                    return False
-            for group in self.numeric_prefilter:
-                for needle in group:
-                    if needle in text:
-                        break
-                else:
-                    if _LONG_NUMBER.search(text) is None:
-                        return False
+        for check in self._event_checks:
+            if not check(ev):
+                return False
+        if self._text_filter:
+            lines = ev.lines
+            if not self._text_may_match(lines[0] if len(lines) == 1 else "\n".join(lines)):
+                return False
+        layout = self._layout_checks
+        if layout is not None:
+            # an event whose only informative record is one SYSCALL line in
+            # the usual layout: compare straight on the layout's groups
+            types = ev.types
+            if self._syscall_only.issuperset(types) and types.count(1300) == 1:
+                line = ev.lines[types.index(1300)]
+                sep = line.find("\x1d")
+                g = SYSCALL_LAYOUT.match(line if sep < 0 else line[:sep])
+                if g is not None:
+                    for check in self._late_event_checks:
+                        if not check(ev):
+                            return False
+                    for check in layout:
+                        if not check(g):
+                            return False
+                    return True
         s = self.extractor.extract(ev.lines, ev.types)
         if s is None:
             return False
         ev.search = s
-        return self._compare(s)
+        for check in self._late_event_checks:
+            if not check(ev):
+                return False
+        for check in self._item_checks:
+            if not check(s):
+                return False
+        return True
+
+    def _text_may_match(self, text: str) -> bool:
+        """False when the event's text cannot hold what the criteria want
+        (conservative: True whenever in doubt)."""
+        for group in self.prefilter:
+            for needle in group:
+                if needle in text:
+                    break
+            else:
+                return False
+        for group in self.numeric_prefilter:
+            for needle in group:
+                if needle in text:
+                    break
+            else:
+                if _LONG_NUMBER.search(text) is None:
+                    return False
+        if self.failure_prefilter:
+            # FAILED comes from success=<not yes>, res=, result= or an AVC "denied"
+            if not ("res=" in text or "result=" in text or "denied" in text
+                    or text.count("success=") != text.count("success=yes ")):
+                return False
+        return True
+
+    def _build_event_checks(self) -> tuple[list, list]:
+        """Checks on the event's header the options ask for: (before the
+        extraction, after it).  Node and type checks come after it with
+        --debug, where the reference puts them."""
+        o = self.o
+        early: list = []
+        late: list = []
+        if o.start_time:
+            start = o.start_time
+            early.append(lambda ev: ev.sec >= start)
+        if o.end_time:
+            end = o.end_time
+            early.append(lambda ev: ev.sec <= end)
+        if o.event_id is not None:
+            serial = o.event_id
+            early.append(lambda ev: ev.serial == serial)
+        header = early if self.shortcuts else late
+        if self.nodes:
+            nodes = self.nodes
+            header.append(lambda ev: ev.node is not None and ev.node in nodes)
+        if self.types is not None:
+            types = self.types
+            header.append(lambda ev: not types.isdisjoint(ev.types))
+        return early, late
+
+    def _build_item_checks(self) -> list:
+        """The comparisons of ``_compare`` the options ask for (an unset
+        criterion always passes), each ``check(items) -> bool``; their
+        names go to ``self.criteria``."""
+        o = self.o
+        named: list[tuple[str, object]] = []
+        if (o.uid_all or o.tuid or o.teuid or o.tauid or o.uid != U32 or o.euid != U32
+                or o.loginuid != U32 - 1):
+            named.append(("user", lambda s: _user_match(o, s)))
+        if o.gid_all or o.gid != U32 or o.egid != U32:
+            named.append(("group", lambda s: _group_match(o, s)))
+        for name, want in (("ppid", o.ppid), ("pid", o.pid), ("syscall", o.syscall)):
+            if want != -1:
+                named.append((name, _equal_check(name, want)))
+        if o.machine != -1:
+            named.append(("machine", lambda s: o.machine == machines.elf_to_machine(s.arch)))
+        if o.session != U32 - 1:
+            named.append(("session", _equal_check("session", o.session)))
+        if o.exit_set:
+            named.append(("exit", lambda s: s.exit_set and o.exit == s.exit))
+        if o.success != Success.UNSET:
+            named.append(("success", _equal_check("success", int(o.success))))
+        if o.filename is not None:
+            named.append(("filename", self._filename_match))
+        sm = self._strmatch
+        for needle, name in ((o.hostname, "hostname"), (o.terminal, "terminal"),
+                             (o.exe, "exe"), (o.comm, "comm")):
+            if needle is not None:
+                named.append((name, _text_check(sm, needle, name)))
+        if o.key is not None:
+            key = o.key
+            named.append(("key", lambda s: s.keys is not None and any(sm(key, k) for k in s.keys)))
+        for needle, name in ((o.vmname, "vmname"), (o.uuid, "uuid")):
+            if needle is not None:
+                named.append((name, _text_check(sm, needle, name)))
+        if o.subject is not None or o.object is not None:
+            named.append(("context", self._context_match))
+        self.criteria = [name for name, _ in named]
+        return [check for _, check in named]
+
+    def _build_layout_checks(self) -> list | None:
+        """Checks on the groups of a SYSCALL_LAYOUT match that decide the
+        criteria exactly as ``_compare`` decides them on the items
+        ``_syscall_fast`` reads from that match; None when a criterion
+        needs more than those groups (or the layout is not usable)."""
+        o = self.o
+        if self.extractor._syscall_only_types is None or not _LAYOUT_CRITERIA.issuperset(
+                self.criteria):
+            return None
+        checks = []
+        if o.pid != -1:
+            pid = o.pid
+            checks.append(lambda g: _s32(int(g[_PID])) == pid)
+        if o.syscall != -1:
+            syscall = o.syscall
+            checks.append(lambda g: int(g[_SC]) == syscall)
+        if o.machine != -1:
+            machine = o.machine
+            checks.append(lambda g: machines.elf_to_machine(int(g[_ARCH], 16)) == machine)
+        if o.session != U32 - 1:
+            session = o.session
+            checks.append(lambda g: int(g[_SES]) & U32 == session)
+        if o.success != Success.UNSET:
+            yes = o.success == Success.SUCCESS
+            checks.append(lambda g: (g[_OK] == "yes") == yes)
+        return checks
 
     def _strmatch(self, needle: str, hay: str) -> bool:
         return hay == needle if self.o.exact else needle in hay
 
     def _compare(self, s: SearchItems) -> bool:
+        """All criteria on the items of one event."""
+        return all(check(s) for check in self._item_checks)
+
+    def _filename_match(self, s: SearchItems) -> bool:
         o = self.o
-        if not _user_match(o, s) or not _group_match(o, s):
-            return False
-        if o.ppid != -1 and o.ppid != s.ppid:
-            return False
-        if o.pid != -1 and o.pid != s.pid:
-            return False
-        if o.machine != -1 and o.machine != machines.elf_to_machine(s.arch):
-            return False
-        if o.syscall != -1 and o.syscall != s.syscall:
-            return False
-        if o.session != U32 - 1 and o.session != s.session:
-            return False
-        if o.exit_set:
-            if not s.exit_set or o.exit != s.exit:
-                return False
-        if o.success != Success.UNSET and int(o.success) != s.success:
-            return False
         sm = self._strmatch
-        if o.filename is not None:
-            found = False
-            if s.filenames is None and s.cwd is None:
+        found = False
+        if s.filenames is None and s.cwd is None:
+            return False
+        if s.filenames is not None:
+            for name in s.filenames:
+                if name is None:
+                    return False
+                if sm(o.filename, name):
+                    found = True
+                    break
+            if not found and s.cwd is None:
                 return False
-            if s.filenames is not None:
-                for name in s.filenames:
-                    if name is None:
-                        return False
-                    if sm(o.filename, name):
-                        found = True
-                        break
-                if not found and s.cwd is None:
-                    return False
-            if s.cwd is not None and not found:
-                if not sm(o.filename, s.cwd):
-                    return False
-        for needle, hay in ((o.hostname, s.hostname), (o.terminal, s.terminal),
-                            (o.exe, s.exe), (o.comm, s.comm)):
-            if needle is not None:
-                if hay is None or not sm(needle, hay):
-                    return False
-        if o.key is not None:
-            if s.keys is None:
+        if s.cwd is not None and not found:
+            if not sm(o.filename, s.cwd):
                 return False
-            if not any(sm(o.key, k) for k in s.keys):
-                return False
-        for needle, hay in ((o.vmname, s.vmname), (o.uuid, s.uuid)):
-            if needle is not None:
-                if hay is None or not sm(needle, hay):
-                    return False
-        return self._context_match(s)
+        return True
 
     def _context_match(self, s: SearchItems) -> bool:
         o = self.o
@@ -159,6 +273,19 @@ class Matcher:
         if o.object is not None:
             return s.avc is not None and any(sm(o.object, c) for c in objects)
         return True
+
+
+def _equal_check(name: str, want: int):
+    """``items.<name> == want``."""
+    return lambda s: getattr(s, name) == want
+
+
+def _text_check(strmatch, needle: str, name: str):
+    """``items.<name>`` is set and holds (or, with -w, is) ``needle``."""
+    def check(s: SearchItems) -> bool:
+        hay = getattr(s, name)
+        return hay is not None and strmatch(needle, hay)
+    return check
 
 
 def _user_match(o: SearchOptions, s: SearchItems) -> bool:

@@ -57,8 +57,10 @@ class EventWriter:
         self.stats = stats      # logsource.InputStats: skip escaping while no control byte was read
         self.interpret_line = interpret_line   # (line, type, event) -> text with its newline
         self._ctime_cache: dict[int, str] = {}
+        self._heads: dict[int, str] = {}      # sec -> "----\ntime->" + ctime, no newline
 
     def ctime(self, sec: int) -> str:
+        """ctime(3) of ``sec`` with its newline ("\\n" alone when out of range)."""
         v = self._ctime_cache.get(sec)
         if v is None:
             try:
@@ -70,23 +72,39 @@ class EventWriter:
             self._ctime_cache[sec] = v
         return v
 
+    def _head(self, sec: int) -> str:
+        head = self._heads.get(sec)
+        if head is None:
+            if len(self._heads) > 4096:
+                self._heads.clear()
+            head = self._heads[sec] = "----\ntime->" + self.ctime(sec)[:-1]
+        return head
+
     def default(self, ev: LogEvent) -> str:
-        head = "----\ntime->" + self.ctime(ev.sec)
         lines = ev.lines
         if 1200 <= ev.types[-1] < 1300:
-            return head + _raw_part(lines[-1]) + "\n"
-        body = "\n".join(reversed(lines)) if len(lines) > 1 else lines[0]
-        if "\x1d" in body:
-            body = "\n".join(_raw_part(line) for line in reversed(lines))
+            return "----\ntime->" + self.ctime(ev.sec) + _raw_part(lines[-1]) + "\n"
+        # one join: the header without its newline, the records newest
+        # first, and "" for the final newline
+        parts = lines[::-1]
+        head = self._heads.get(ev.sec)
+        parts.insert(0, head if head is not None else self._head(ev.sec))
+        parts.append("")
+        text = "\n".join(parts)
+        if "\x1d" in text:
+            parts = [_raw_part(p) for p in parts]
+            text = "\n".join(parts)
         esc = self.escape
         if esc is Escape.TTY:
+            # the header holds no control character but its newline
             if self.stats is not None and not self.stats.controls:
                 pass
-            elif _CTRL_NOT_NL.search(body) is not None:
-                body = _CTRL_NOT_NL.sub(_octal_or_backslash, body)
+            elif _CTRL_NOT_NL.search(text) is not None:
+                text = _CTRL_NOT_NL.sub(_octal_or_backslash, text)
         elif esc is not Escape.RAW:
-            body = "\n".join(escape_text(line, esc) for line in body.split("\n"))
-        return head + body + "\n"
+            parts[1:-1] = [escape_text(line, esc) for line in parts[1:-1]]
+            text = "\n".join(parts)
+        return text
 
     @staticmethod
     def raw(ev: LogEvent) -> str:

@@ -21,8 +21,9 @@ from .options import Format, SearchOptions
 from .formats_csv import CsvExtras
 from .output import EventWriter, FormatNotCovered, NormalizedFormats
 from .progress import ScanProgress, scan_progress
+from .window import window_for
 
-FLUSH_BYTES = 1 << 16
+FLUSH_BYTES = 1 << 20
 
 
 @dataclass
@@ -242,8 +243,11 @@ class Search:
             self.handle(ready)
 
     def _read_all(self, stream, grouper, last, idle_timeout, ready) -> None:
+        window = window_for(self.o.start_time, self.o.end_time)   # -ts/-te: skip whole blocks
         for batch in read_pieces(stream, idle_timeout, self.stats):
             if batch:
+                if window is not None and not window.keep(batch):
+                    continue
                 grouper.add_lines(batch, ready)
             elif last and not self.o.checkpoint:
                 grouper.finish(ready)     # the pipe went quiet: flush, like the reference
