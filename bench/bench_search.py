@@ -17,6 +17,13 @@ runs cold: ``--cold-flag`` (default ``--no-index``; ``''`` for none) is added
 to its command line.  The reference needs a few minutes per query on a
 300000-event log, so run this rarely and alone.
 
+Unless ``--no-index-phases``, each query then runs with the search index on
+a copy of the log: ``index build`` (the first search, which builds the
+index), ``index repeat`` (the same search again, median of ``--runs``) and
+``index grown`` (after appending about 1% to the copy: the index is brought
+up to date, then answers; its output is checked against a scan of the grown
+copy, its ratio is to the reference on the original log).
+
 The default queries: ``-k``, ``-m``, ``-p`` (the busiest openat pid),
 ``-sc ... -sv``, a ``-ts/-te`` window over the middle fifth of the log and
 ``-ts`` at four fifths; the times are read from the log itself and written
@@ -31,11 +38,12 @@ import argparse
 import hashlib
 import os
 import re
-import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 
 REFERENCE = "/usr/sbin/ausearch"
@@ -100,12 +108,11 @@ def time_queries(log: str) -> list[list[str]]:
     return queries
 
 
-def run(cmd: list[str]) -> tuple[float, float, int, str, int]:
-    """(wall s, cpu s, exit status, sha256 of stdout, stdout bytes)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def run(cmd: list[str], env: dict | None = None) -> tuple[float, float, int, str, int, float]:
+    """(wall s, cpu s, exit status, sha256 of stdout, stdout bytes, peak RSS MB)."""
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                         stdin=subprocess.DEVNULL, env=ENV)
+                         stdin=subprocess.DEVNULL, env=env or ENV)
     h = hashlib.sha256()
     size = 0
     while True:
@@ -114,19 +121,44 @@ def run(cmd: list[str]) -> tuple[float, float, int, str, int]:
             break
         h.update(chunk)
         size += len(chunk)
-    status = p.wait()
+    _, wstatus, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(wstatus)
     wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, status, h.hexdigest(), size
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, p.returncode, h.hexdigest(), size, usage.ru_maxrss / 1024
 
 
-def measure(cmd: list[str], runs: int) -> tuple[float, float, int, str, int, bool]:
-    """Median wall and CPU of ``runs`` runs, status, digest, size, all runs alike."""
-    results = [run(cmd) for _ in range(max(1, runs))]
+def measure(cmd: list[str], runs: int, env: dict | None = None
+            ) -> tuple[float, float, int, str, int, bool, float]:
+    """Median wall and CPU of ``runs`` runs, status, digest, size, all runs alike, peak MB."""
+    results = [run(cmd, env) for _ in range(max(1, runs))]
     alike = len({(r[2], r[3]) for r in results}) == 1
     return (statistics.median(r[0] for r in results), statistics.median(r[1] for r in results),
-            results[0][2], results[0][3], results[0][4], alike)
+            results[0][2], results[0][3], results[0][4], alike, max(r[5] for r in results))
+
+
+def index_phases(log: str, q: list[str], runs: int, work: str) -> dict:
+    """audix with its index, on a copy of the log (its index kept in ``work``):
+    the first search (builds the index), the same search again, and the
+    search after the log grew by about 1% (checked against a scan of the grown copy)."""
+    copy = os.path.join(work, "audit.log")
+    if not os.path.exists(copy):
+        shutil.copyfile(log, copy)
+    env = {**ENV, "AUDIX_INDEX_DIR": os.path.join(work, "index")}
+    shutil.rmtree(env["AUDIX_INDEX_DIR"], ignore_errors=True)
+    os.mkdir(env["AUDIX_INDEX_DIR"], 0o700)
+    cmd = audix_command() + ["-if", copy, *q]
+    out = {"build": measure(cmd, 1, env), "repeat": measure(cmd, runs, env)}
+    size = os.path.getsize(copy)
+    with open(copy, "rb") as f:
+        extra = f.read(size // 100)
+    with open(copy, "ab") as f:
+        f.write(extra[:extra.rfind(b"\n") + 1])
+    out["grown"] = measure(cmd, 1, env)
+    scan = measure(audix_command() + ["-if", copy, "--no-index", *q], 1)
+    out["grown_ok"] = scan[2:4] == out["grown"][2:4]
+    os.truncate(copy, size)                 # back to the original for the next query
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,6 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ref-runs", type=int, default=1, help="reference runs per query (median)")
     ap.add_argument("--cold-flag", default="--no-index",
                     help="added to audix's command line for a cold run ('' for none)")
+    ap.add_argument("--no-index-phases", action="store_true",
+                    help="skip the runs with the search index (build, repeat, grown)")
+    ap.add_argument("--work", default=None,
+                    help="directory for the log copy and index of the index runs (temporary)")
     a = ap.parse_args(argv)
     if not os.path.exists(a.log):
         print(f"no log at {a.log}: make it with ../shared/bench/make_big_log.sh /tmp/big 300000",
@@ -157,21 +193,38 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'query':44} {'audix wall/cpu':>16} {'ref wall/cpu':>16} "
           f"{'ratio wall':>10} {'ratio cpu':>9}  output")
     ok = True
+    work = None if a.no_index_phases else (a.work or tempfile.mkdtemp(prefix="audix-bench-"))
+    if work is not None:
+        os.makedirs(work, mode=0o700, exist_ok=True)
     for q in queries:
         ours = measure(audix_command() + ["-if", a.log, *cold, *q], a.runs)
         ok &= ours[5]
         steady = "" if ours[5] else ", RUNS DIFFER"
+        ix = index_phases(a.log, q, a.runs, work) if work is not None else None
         if a.only == "audix":
             print(f"{' '.join(q):44} {ours[0]:7.2f}/{ours[1]:<7.2f}  status {ours[2]}, "
-                  f"{ours[4]} bytes, {size / 1e6 / ours[0]:.0f} MB/s{steady}", flush=True)
-            continue
-        ref = measure([REFERENCE, "-if", a.log, *q], a.ref_runs)
-        same = ours[2] == ref[2] and ours[3] == ref[3]
-        ok &= same
-        print(f"{' '.join(q):44} {ours[0]:7.2f}/{ours[1]:<7.2f}  {ref[0]:7.2f}/{ref[1]:<7.2f}  "
-              f"{ref[0] / ours[0]:9.1f}x {ref[1] / max(ours[1], 1e-6):8.1f}x  "
-              f"{'identical' if same else 'DIFFERENT'} ({ours[4]} bytes, status {ours[2]}, "
-              f"{size / 1e6 / ours[0]:.0f} MB/s){steady}", flush=True)
+                  f"{ours[4]} bytes, {size / 1e6 / ours[0]:.0f} MB/s, {ours[6]:.0f} MB{steady}",
+                  flush=True)
+            ref = None
+        else:
+            ref = measure([REFERENCE, "-if", a.log, *q], a.ref_runs)
+            same = ours[2] == ref[2] and ours[3] == ref[3]
+            ok &= same
+            print(f"{' '.join(q):44} {ours[0]:7.2f}/{ours[1]:<7.2f}  {ref[0]:7.2f}/{ref[1]:<7.2f}  "
+                  f"{ref[0] / ours[0]:9.1f}x {ref[1] / max(ours[1], 1e-6):8.1f}x  "
+                  f"{'identical' if same else 'DIFFERENT'} ({ours[4]} bytes, status {ours[2]}, "
+                  f"{size / 1e6 / ours[0]:.0f} MB/s, peak {ours[6]:.0f} MB vs {ref[6]:.0f} MB)"
+                  f"{steady}", flush=True)
+        if ix is not None:
+            for phase in ("build", "repeat", "grown"):
+                r = ix[phase]
+                same = r[2:4] == ours[2:4] if phase != "grown" else ix["grown_ok"]
+                ok &= same
+                ratio = f"{ref[0] / r[0]:9.1f}x" if ref is not None else ""
+                print(f"{'  index ' + phase:44} {r[0]:7.2f}/{r[1]:<7.2f}  {ratio} "
+                      f"{'identical' if same else 'DIFFERENT'} (peak {r[6]:.0f} MB)", flush=True)
+    if work is not None and a.work is None:
+        shutil.rmtree(work, ignore_errors=True)
     return 0 if ok else 1
 
 
