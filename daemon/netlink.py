@@ -12,11 +12,15 @@ Two ways to receive records:
 * :class:`MulticastReader` binds group ``AUDIT_NLGRP_READLOG`` (best effort,
   any number of readers).
 
-Control requests are encoded, and the kernel's acks and replies decoded,
-through pyroute2 (the AUDIT family is declared in
+The control requests autrace needs (status get/set, rule add/delete/list),
+acks and their replies go through a small struct codec,
+:mod:`audix.daemon.netlink_codec`, so that autrace never imports pyroute2;
+the other requests (features, signal info...) are encoded, and their replies
+decoded, through pyroute2 (the AUDIT family is declared in
 :mod:`audix.daemon.netlink_marshal`).  Both record paths bypass any generic
 marshalling and share one read loop, :class:`DatagramReader` (which the
-daemon's reader thread and autrace use directly on their own sockets): one
+daemon's reader thread uses directly on its own socket; autrace uses its
+batched twin, :class:`audix.daemon.netlink_mmsg.BatchDatagramReader`): one
 datagram is one record, the 16-byte header is unpacked and the payload
 sliced (the unicast path sets ``nlmsg_len`` 16 bytes short, so the datagram
 length is trusted).  Packets whose sender port id is not 0 (the kernel) are
@@ -41,6 +45,7 @@ from collections import deque
 from dataclasses import dataclass, fields as dc_fields
 from typing import Iterator, NamedTuple
 
+from . import netlink_codec
 from .errors import AuditError
 
 NETLINK_AUDIT = 9
@@ -219,11 +224,10 @@ class DatagramReader:
     ends early and a persisting error is raised by the next call.
 
     Measured (2 shared cores): draining 165k audit records queued on a
-    registered socket takes 1.35-1.6 us per datagram with this loop and the
-    same with a ctypes ``recvmmsg`` of 256 (1.6-1.7 us); on 100k AF_UNIX
-    datagrams ``recvfrom_into`` a preallocated buffer plus the copy out was
-    no faster either (2.1-2.3 us vs 2.1 us; the kernel's own share ~1.1 us).
-    The per-datagram kernel work dominates, so the plain loop stays.
+    registered socket takes 1.35-1.75 us per datagram with this loop.
+    :class:`audix.daemon.netlink_mmsg.BatchDatagramReader` (same interface,
+    ``recvmmsg`` of 256 into one preallocated buffer, results cut out with one
+    ``struct`` pass) takes 1.05-1.3 us; autrace uses that one.
     """
 
     __slots__ = ("_recvfrom", "overruns")
@@ -231,6 +235,9 @@ class DatagramReader:
     def __init__(self, sock: socket.socket) -> None:
         self._recvfrom = sock.recvfrom
         self.overruns = 0
+
+    def close(self) -> None:
+        """Nothing to release (the socket is the caller's); as BatchDatagramReader."""
 
     def read_datagrams(self, max_count: int | None = None) -> list[bytes]:
         """Up to ``max_count`` (None: no limit) whole datagrams, header included."""
@@ -344,7 +351,10 @@ class AuditNetlink(_RecordStream):
 
     def _send(self, mtype: int, flags: int = NLM_F_REQUEST | NLM_F_ACK, **body) -> int:
         seq = self._next_seq()
-        msg = _marshal_module().encode_request(mtype, flags, seq, **body)
+        if mtype in netlink_codec.ENCODED_HERE and "features" not in body:
+            msg = netlink_codec.encode_request(mtype, flags, seq, **body)
+        else:
+            msg = _marshal_module().encode_request(mtype, flags, seq, **body)
         try:
             self._sock.sendto(msg, (0, 0))
         except OSError as exc:
@@ -352,23 +362,23 @@ class AuditNetlink(_RecordStream):
         return seq
 
     def _transact(self, mtype: int, *, reply_type: int | None = None, multi: bool = False,
-                  **body) -> tuple[int, list]:
-        """Send one request (encoded through pyroute2); return (ack value, replies).
+                  **body) -> tuple[int, list[netlink_codec.Message]]:
+        """Send one request; return (ack value, replies).
 
         ``body``: ``status=dict``, ``features=dict`` or ``payload=bytes``.
-        ``reply_type``: collect the replies of that type carrying our sequence
-        number (decoded by :class:`MarshalAudit`); with ``multi`` until
-        NLMSG_DONE, else exactly one.  The kernel may send them before or
-        after the ack.  Records that arrive meanwhile (registered daemon) are
-        queued for the readers.
+        Requests of :data:`netlink_codec.ENCODED_HERE` are encoded by
+        :mod:`netlink_codec`, the others through pyroute2.  ``reply_type``:
+        collect the replies of that type carrying our sequence number (as
+        :class:`netlink_codec.Message`); with ``multi`` until NLMSG_DONE, else
+        exactly one.  The kernel may send them before or after the ack.
+        Records that arrive meanwhile (registered daemon) are queued for the
+        readers.
         """
-        if self._marshal is None:
-            self._marshal = _marshal_module().MarshalAudit()
         seq = self._send(mtype, **body)
         deadline = time.monotonic() + self.timeout
         acked = False
         ack_value = 0
-        replies: list = []
+        replies: list[netlink_codec.Message] = []
         done = reply_type is None
         sock = self._sock
         while not (acked and done):
@@ -390,30 +400,33 @@ class AuditNetlink(_RecordStream):
             if rtype >= 1100 or rtype in (AUDIT_USER, AUDIT_LOGIN):
                 self._pending.append(RawRecord(rtype, _record_text(data[_HDR_SIZE:])))
                 continue
-            for msg in self._marshal.parse(data):
-                header = msg["header"]
-                if header["sequence_number"] != seq:
+            for msg in netlink_codec.messages(data):
+                if msg.seq != seq:
                     continue
-                htype = header["type"]
-                if htype == NLMSG_ERROR:
-                    value = msg["error"]
+                if msg.type == NLMSG_ERROR:
+                    value = netlink_codec.error_value(msg)
                     if value < 0:
                         raise AuditError(-value, _request_name(mtype))
                     acked, ack_value = True, value
-                elif multi and htype == NLMSG_DONE:
+                elif multi and msg.type == NLMSG_DONE:
                     done = True
-                elif reply_type is not None and htype == reply_type:
+                elif reply_type is not None and msg.type == reply_type:
                     replies.append(msg)
                     if not multi:
                         done = True
         return ack_value, replies
 
+    def _pyroute2_decoded(self, msg: netlink_codec.Message):
+        """A reply the codec does not decode (features, signal info), through pyroute2."""
+        if self._marshal is None:
+            self._marshal = _marshal_module().MarshalAudit()
+        return next(iter(self._marshal.parse(msg.raw)))
+
     # -- status -----------------------------------------------------------
     def get_status(self) -> AuditStatus:
         _, replies = self._transact(AUDIT_GET, reply_type=AUDIT_GET)
-        msg = replies[0]
-        self.last_status_length = msg["payload_length"]
-        return AuditStatus(*(msg[name] for name in STATUS_FIELDS))
+        values, self.last_status_length = netlink_codec.status_values(replies[0])
+        return AuditStatus(*values)
 
     def set_status(self, *, enabled: int | None = None, failure: int | None = None,
                    pid: int | None = None, rate_limit: int | None = None,
@@ -466,7 +479,7 @@ class AuditNetlink(_RecordStream):
     def list_rules(self) -> list[bytes]:
         """Every rule, as the kernel's ``audit_rule_data`` bytes, in list order."""
         _, replies = self._transact(AUDIT_LIST_RULES, reply_type=AUDIT_LIST_RULES, multi=True)
-        return [msg.raw_payload() for msg in replies]
+        return [netlink_codec.rule_payload(msg) for msg in replies]
 
     def delete_all_rules(self) -> int:
         """Delete every listed rule; returns how many were deleted."""
@@ -493,12 +506,12 @@ class AuditNetlink(_RecordStream):
 
     def signal_info(self) -> SignalInfo:
         _, replies = self._transact(AUDIT_SIGNAL_INFO, reply_type=AUDIT_SIGNAL_INFO)
-        msg = replies[0]
+        msg = self._pyroute2_decoded(replies[0])
         return SignalInfo(msg["uid"], msg["pid"], msg["ctx"])
 
     def get_features(self) -> AuditFeatures:
         _, replies = self._transact(AUDIT_GET_FEATURE, reply_type=AUDIT_GET_FEATURE)
-        msg = replies[0]
+        msg = self._pyroute2_decoded(replies[0])
         return AuditFeatures(msg["vers"], msg["mask"], msg["features"], msg["lock"])
 
     def set_feature(self, feature: int, value: bool, lock: bool = False) -> None:

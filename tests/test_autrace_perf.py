@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from audix.daemon.netlink import DatagramReader, records_of
 from audix.tracer import process_rules
 from audix.tracer.cli import discards_output
@@ -188,3 +190,122 @@ def test_datagram_reader_counts_overruns_and_defers_errors():
     assert reader.overruns == 1
     with pytest.raises(AuditError):                     # ...and is raised when it persists
         reader.read_datagrams()
+
+
+# -- the counting filter of -o /dev/null ----------------------------------------------
+def _stream(seed: int, count: int = 3000, key: str = "autrace-7"):
+    """A random kernel record stream: our events and others', interleaved a
+    little, some serials lost, some events without PROCTITLE, a USER message,
+    time stamps of other widths."""
+    import random
+
+    rnd = random.Random(seed)
+    grams = []
+    serial = 99990 if seed % 2 else 5000     # (some streams cross a digit boundary)
+    pending: list[list[bytes]] = []
+    for _ in range(count):
+        serial += 1 if rnd.random() > 0.02 else rnd.randint(2, 40)      # gaps
+        ours = rnd.random() < 0.7
+        stamp = "1700000000.123" if rnd.random() > 0.01 else "17.5"
+        head = f"audit({stamp}:{serial}): "
+        k = f'key="{key}"' if ours else 'key=(null)'
+        event = [(1300, head + f"arch=c000003e syscall=3 success=yes exit=0 a0=1 a1=0 a2=0 a3=0 "
+                              f'items=0 ppid=1 pid=2 comm="x" exe="/x" {k}')]
+        if rnd.random() < 0.3:
+            event.append((1302, head + 'item=0 name="/etc" nametype=NORMAL'))
+        if rnd.random() < 0.9:
+            event.append((1327, head + "proctitle=78"))
+        event.append((1320, head))
+        if rnd.random() < 0.01:
+            event = [(1100, head + f"pid=1 msg='op=x {k}'")]               # a user message
+        pending.append([datagram_of(t, text) for t, text in event])
+        if rnd.random() < 0.3 or len(pending) > 6:
+            # interleave events a little (each event's own records stay in order, as the kernel's do)
+            while pending:
+                first = pending.pop(rnd.randrange(len(pending)))
+                if pending and rnd.random() < 0.5:
+                    second = pending.pop(0)
+                    while first or second:
+                        source = first if first and (not second or rnd.random() < 0.5) else second
+                        grams.append(source.pop(0))
+                else:
+                    grams.extend(first)
+    for event in pending:
+        grams.extend(event)
+    if seed % 3 == 0:
+        grams.insert(len(grams) // 2, b"\x24\x00\x00\x00\x02\x00" + bytes(30))   # a late ack
+    return grams
+
+
+def _run_filter(f, grams, sizes):
+    import random
+    rnd = random.Random(len(grams))
+    lost, pending, i = 0, [], 0
+    while i < len(grams):
+        n = rnd.choice(sizes)
+        f.feed_datagrams(grams[i:i + n])
+        i += n
+        lost += f.gaps.confirmed()
+        pending.append(f.pending_mine)
+    f.flush()
+    lost += f.gaps.confirmed(final=True)
+    return f.events_kept, lost, f.gaps.highest, pending
+
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_counting_filter_keeps_the_event_filters_books(seed):
+    from audix.tracer.counting import CountingFilter
+    grams = _stream(seed)
+    sizes = (1, 5, 40, 700, 4096)
+    counted = []
+    full = _run_filter(EventFilter("autrace-7", lambda d: None, raw=True), grams, sizes)
+    fast = _run_filter(CountingFilter("autrace-7", counted.append), grams, sizes)
+    assert fast == full
+    assert sum(counted) == full[0] > 1000 and full[1] > 0
+
+
+def test_counting_filter_ignores_the_key_outside_a_syscall_record():
+    from audix.tracer.counting import CountingFilter
+    head = "audit(1700000000.123:10): "
+    grams = [datagram_of(1100, head + 'msg=\'x key="autrace-7"\''),
+             datagram_of(1300, head.replace(":10", ":11") + 'arch=c000003e syscall=1 key="autrace-7"'),
+             datagram_of(1320, head.replace(":10", ":11"))] * 20
+    counted = []
+    f = CountingFilter("autrace-7", counted.append)
+    f.feed_datagrams(grams)
+    f.flush()
+    assert f.events_kept == 1 and counted == [1]
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("keep_proctitle", [False, True])
+def test_event_filter_runs_and_records_paths_agree(monkeypatch, seed, keep_proctitle):
+    import audix.tracer.collect as collect
+    grams = _stream(seed)
+    sizes = (3, 40, 700, 4096)
+    by_runs: list = []
+    runs = _run_filter(EventFilter("autrace-7", by_runs.append, keep_proctitle=keep_proctitle, raw=True),
+                       grams, sizes)
+    monkeypatch.setattr(collect, "batch_columns", lambda batch: None)
+    by_records: list = []
+    records = _run_filter(EventFilter("autrace-7", by_records.append, keep_proctitle=keep_proctitle,
+                                      raw=True), grams, sizes)
+    assert runs == records and by_runs == by_records
+    assert len(by_runs) > 1000 and any(len(e) > 1 for e in by_runs)
+
+
+@pytest.mark.parametrize("copies", [1, 40])       # record by record, and a batch in columns
+def test_a_key_that_is_not_the_last_field_still_marks_our_event(copies):
+    from audix.tracer.counting import CountingFilter
+    grams = []
+    for i in range(copies):
+        head = f"audit(1700000000.123:{1000 + i}): "
+        grams += [datagram_of(1300, head + 'arch=c000003e syscall=1 key="autrace-7" later=1'),
+                  datagram_of(1327, head + "proctitle=78"), datagram_of(1320, head)]
+    events, counted = [], []
+    full, fast = EventFilter("autrace-7", events.append, raw=True), CountingFilter("autrace-7", counted.append)
+    for f in (full, fast):
+        f.feed_datagrams(grams)
+        f.flush()
+    assert full.events_kept == fast.events_kept == len(events) == sum(counted) == copies

@@ -1,6 +1,4 @@
 """python -m audix.tracer: the autrace command."""
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import platform
 import re
 import signal
 import threading
@@ -38,7 +37,7 @@ _COMPAT = {"x86_64": ("x86_64", "i386"), "aarch64": ("aarch64", "arm")}
 
 def host_arches() -> tuple[str, ...]:
     """Arch names (as ausearch prints them) whose code can run on this machine."""
-    machine = platform.machine()
+    machine = os.uname().machine
     if machine in _COMPAT:
         return _COMPAT[machine]
     if re.fullmatch(r"i[3-6]86", machine):

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 _LEN = struct.Struct("=I")
 _F_SETPIPE_SZ = 1031
 PIPE_SIZE = 1 << 20
+EVENTS_PER_MESSAGE = 256
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -95,8 +96,17 @@ class RemoteBuilder:
 
     # -- the builder's interface ------------------------------------------------------
     def add_datagrams(self, datagrams: list[bytes]) -> None:
-        """One of our events as its raw netlink datagrams (decoded in the worker)."""
-        self._events.append(datagrams)
+        """One of our events as its raw netlink datagrams (decoded in the worker).
+
+        Sent in chunks of :data:`EVENTS_PER_MESSAGE`: small enough to fit in
+        the pipe (a write that blocks would stop the tracer from reading records
+        until the worker has taken the whole message), large enough that
+        pickling costs little."""
+        events = self._events
+        events.append(datagrams)
+        if len(events) >= EVENTS_PER_MESSAGE:
+            self._events = []
+            self._write(("events", events))
 
     def add_root(self, pid: int) -> None:
         self._send(("root", pid))
@@ -165,13 +175,14 @@ class RemoteBuilder:
 
 
 def _serve(fd: int, back: int, on_item, on_flush, on_finish) -> None:
+    import gc
+
     from audix.analysis.timeline.builder import TimelineBuilder
-    from audix.analysis.timeline.model import syscall_event_from_texts
+    from audix.analysis.timeline.model import syscall_event_from_datagrams
 
-    from .collect import texts_of
-
+    gc.disable()        # (as in the tracer: no reference cycles here, collections only cost time)
     builder = TimelineBuilder(on_item)
-    build = syscall_event_from_texts
+    build = syscall_event_from_datagrams
     add = builder.add_syscall
     while True:
         head = _read_exact(fd, _LEN.size)
@@ -181,7 +192,7 @@ def _serve(fd: int, back: int, on_item, on_flush, on_finish) -> None:
         kind = msg[0]
         if kind == "events":
             for datagrams in msg[1]:
-                ev = build(texts_of(datagrams))
+                ev = build(datagrams)
                 if ev is not None:
                     add(ev)
         elif kind == "tick":

@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Callable
 
 from audix.daemon.errors import AuditError
 from audix.daemon.netlink import AuditNetlink, DatagramReader, MulticastReader, set_receive_buffer
+from audix.daemon.netlink_mmsg import batch_reader
 from audix.daemon.processes import process_exists
 
 from . import spawn
 from .collect import EventFilter
-from .counting import CountingBuilder
+from .counting import CountingBuilder, CountingFilter
 from .render_worker import RemoteBuilder, WorkerError
 from .follow import ExitStatus, Follower, StartKind
 from .process_rules import RuleSet, key_for, remove_stale_rules
@@ -281,21 +282,23 @@ class TraceSession:
             on_event = worker.add_datagrams
         else:
             from audix.analysis.timeline.builder import TimelineBuilder
-            from audix.analysis.timeline.model import syscall_event_from_texts
+            from audix.analysis.timeline.model import syscall_event_from_datagrams
 
             builder = TimelineBuilder(self.on_item)
 
-            def on_event(texts, _add=builder.add_syscall, _build=syscall_event_from_texts):
-                ev = _build(texts)
+            def on_event(datagrams, _add=builder.add_syscall, _build=syscall_event_from_datagrams):
+                ev = _build(datagrams)
                 if ev is not None:
                     _add(ev)
 
-        events = EventFilter(key, on_event, self.on_raw_line,
-                             keep_proctitle=self.options.keep_proctitle,
-                             raw=not self.options.render or worker is not None)
+        if not self.options.render and self.on_raw_line is None:
+            events = CountingFilter(key, builder.add_count)     # nobody reads any record
+        else:
+            events = EventFilter(key, on_event, self.on_raw_line,
+                                 keep_proctitle=self.options.keep_proctitle, raw=True)
         sock = socket.socket(fileno=os.dup(reader.fileno()))
         set_receive_buffer(sock, RECEIVE_BUFFER)
-        drain = DatagramReader(sock)
+        drain = batch_reader(sock)
         if isinstance(reader, AuditNetlink):
             events.feed(reader.read_available())   # records queued during registration
         listener = _Listener(rules, builder)
@@ -365,6 +368,7 @@ class TraceSession:
                 while follower.alive and follower.pump(block=True):
                     pass
             self._restore_signals(saved)
+            drain.close()
             sock.close()
             if gc_was_enabled:
                 gc.enable()

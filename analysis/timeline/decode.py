@@ -124,8 +124,12 @@ def signature(name: str) -> tuple[str, ...] | None:
 
 def quote(text: str) -> str:
     """A string as strace prints it: C-escaped, double-quoted, cut at MAX_STRING."""
+    tail = "..." if len(text) > MAX_STRING else ""
+    head = text[:MAX_STRING]
+    if head.isascii() and head.isprintable() and '"' not in head and "\\" not in head:
+        return '"' + head + '"' + tail           # nothing to escape (the usual name)
     out = []
-    for ch in text[:MAX_STRING]:
+    for ch in head:
         o = ord(ch)
         if ch == '"' or ch == "\\":
             out.append("\\" + ch)
@@ -137,7 +141,6 @@ def quote(text: str) -> str:
             out.append(f"\\{o:o}")
         else:
             out.append(ch)
-    tail = "..." if len(text) > MAX_STRING else ""
     return '"' + "".join(out) + '"' + tail
 
 
@@ -155,7 +158,24 @@ def bit_flags(value: int, table: dict[int, str], zero: str | None = None) -> str
     return "|".join(names)
 
 
+_FLAG_TEXTS: dict[tuple[str, int], str] = {}     # (kind, value) -> text: programs reuse a few
+FLAG_TEXTS_SIZE = 1 << 12
+
+
+def _remembered(kind: str, value: int, make) -> str:
+    text = _FLAG_TEXTS.get((kind, value))
+    if text is None:
+        if len(_FLAG_TEXTS) >= FLAG_TEXTS_SIZE:
+            _FLAG_TEXTS.clear()
+        text = _FLAG_TEXTS[(kind, value)] = make(value)
+    return text
+
+
 def open_flags(value: int) -> str:
+    return _remembered("open", value, _open_flags)
+
+
+def _open_flags(value: int) -> str:
     acc = value & O_ACCMODE
     names = [F.OPEN_FLAGS.get(acc, str(acc))]
     rest = value & ~O_ACCMODE
@@ -175,6 +195,10 @@ _AT_FLAG_BITS = {0x100: "AT_SYMLINK_NOFOLLOW", 0x200: "AT_REMOVEDIR", 0x400: "AT
 
 
 def at_flags(value: int) -> str:
+    return _remembered("at", value, _at_flags)
+
+
+def _at_flags(value: int) -> str:
     return bit_flags(value, _AT_FLAG_BITS, zero="0")
 
 
@@ -287,32 +311,89 @@ def _pointer(value: int) -> str:
     return "NULL" if value == 0 else hex(value)
 
 
+def _futex_op(v: int) -> str:
+    op = _FUTEX_OPS.get(v & 0x7F, str(v & 0x7F))
+    if v & 128:
+        op += "_PRIVATE"
+    if v & 256:
+        op = "FUTEX_CLOCK_REALTIME|" + op
+    return op
+
+
+def _family(v: int) -> str:
+    name = SOCKET_FAMILIES.get(v)
+    return f"AF_{name.upper()}" if name else str(v)
+
+
+def _socket_type(v: int) -> str:
+    base = v & 0xF
+    text = SOCKET_TYPES.get(base, str(base))
+    if v & 0x80000:
+        text += "|SOCK_CLOEXEC"
+    if v & 0x800:
+        text += "|SOCK_NONBLOCK"
+    return text
+
+
+# the kinds whose text depends on the argument's value alone
+_VALUE_KINDS = {
+    "d": lambda v: str(_int32(v)), "fd": lambda v: str(_int32(v)), "u": str, "x": hex,
+    "p": _pointer, "str": _pointer, "envp": _pointer, "mode": mode_text, "atflags": at_flags,
+    "access": access_mode, "prot": lambda v: bit_flags(v, F.MMAP_PROT),
+    "mapflags": lambda v: bit_flags(v, F.MMAP_FLAGS), "clone": clone_flags,
+    "sig": lambda v: signal_name(_int32(v)), "whence": lambda v: F.SEEK_WHENCE.get(v, str(v)),
+    "fcntl": lambda v: F.FCNTL_CMDS.get(v, str(v)),
+    "ioctl": lambda v: F.IOCTL_REQUESTS.get(v & 0xFFFFFFFF) or hex(v),
+    "wait": lambda v: bit_flags(v, _WAIT_OPTIONS, zero="0"), "sighow": lambda v: _SIG_HOW.get(v, str(v)),
+    "archprctl": lambda v: _ARCH_PRCTL.get(v, hex(v)), "prctl": lambda v: F.PRCTL_OPTIONS.get(v, str(v)),
+    "rlimit": lambda v: F.RLIMITS.get(v, str(v)), "clock": lambda v: F.CLOCK_IDS.get(v, str(_int32(v))),
+    "futex": _futex_op, "family": _family, "socktype": _socket_type,
+    "proto": lambda v: IP_PROTOCOLS.get(v, str(v)).upper() if v else "0",
+}
+_NO_PLAN = object()
+_PLANS: dict[str, object] = {}
+
+
+def _plan(name: str):
+    """(formatters of the first four arguments, whether ``...`` follows) for a
+    syscall all of whose shown arguments depend on their values alone; else None."""
+    plan = _PLANS.get(name, _NO_PLAN)
+    if plan is _NO_PLAN:
+        sig = _SIGNATURES.get(name)
+        plan = None
+        if sig is not None and all(kind in _VALUE_KINDS for kind in sig[:4]):
+            plan = (tuple(_VALUE_KINDS[kind] for kind in sig[:4]), len(sig) > 4)
+        _PLANS[name] = plan
+    return plan
+
+
 def format_args(ev: SyscallEvent) -> list[str]:
     """The arguments of ``ev`` as strace would print them."""
-    sig = signature(ev.name)
     args = ev.args
+    plan = _plan(ev.name)
+    if plan is not None and len(args) >= len(plan[0]):
+        out = [fmt(v) for fmt, v in zip(plan[0], args)]
+        if plan[1]:
+            out.append("...")
+        return out
+    sig = signature(ev.name)
     if sig is None:
         return [hex(a) for a in args]
     out: list[str] = []
     cursor = None
     last_dirfd_is_cwd = True
+    value_kinds = _VALUE_KINDS
+    count = len(args)
     for i, kind in enumerate(sig):
-        if i >= len(args):
+        if i >= count:
             out.append("...")
             break
         v = args[i]
-        s = _int32(v)
-        if kind in ("d", "fd"):
-            out.append(str(s))
-        elif kind == "l":
-            out.append(str(ev.signed(v)))
-        elif kind == "u":
-            out.append(str(v))
-        elif kind == "x":
-            out.append(hex(v))
-        elif kind == "p":
-            out.append(_pointer(v))
+        by_value = value_kinds.get(kind)
+        if by_value is not None:
+            out.append(by_value(v))
         elif kind == "dirfd":
+            s = _int32(v)
             last_dirfd_is_cwd = s == AT_FDCWD
             out.append("AT_FDCWD" if s == AT_FDCWD else str(s))
         elif kind == "path":
@@ -325,64 +406,12 @@ def format_args(ev: SyscallEvent) -> list[str]:
             else:
                 out.append(quote(resolve_path(item.name or "", ev.cwd, last_dirfd_is_cwd)))
             last_dirfd_is_cwd = True
-        elif kind == "str":
-            out.append(_pointer(v))
+        elif kind == "l":
+            out.append(str(ev.signed(v)))
         elif kind == "oflags":
             out.append(open_flags(v))
             if ev.name in ("open", "openat") and not (v & O_CREAT or v & O_TMPFILE == O_TMPFILE):
                 break   # the mode argument only counts with O_CREAT/O_TMPFILE
-        elif kind == "mode":
-            out.append(mode_text(v))
-        elif kind == "atflags":
-            out.append(at_flags(v))
-        elif kind == "access":
-            out.append(access_mode(v))
-        elif kind == "prot":
-            out.append(bit_flags(v, F.MMAP_PROT))
-        elif kind == "mapflags":
-            out.append(bit_flags(v, F.MMAP_FLAGS))
-        elif kind == "clone":
-            out.append(clone_flags(v))
-        elif kind == "sig":
-            out.append(signal_name(s))
-        elif kind == "whence":
-            out.append(F.SEEK_WHENCE.get(v, str(v)))
-        elif kind == "fcntl":
-            out.append(F.FCNTL_CMDS.get(v, str(v)))
-        elif kind == "ioctl":
-            out.append(F.IOCTL_REQUESTS.get(v & 0xFFFFFFFF) or hex(v))
-        elif kind == "wait":
-            out.append(bit_flags(v, _WAIT_OPTIONS, zero="0"))
-        elif kind == "sighow":
-            out.append(_SIG_HOW.get(v, str(v)))
-        elif kind == "archprctl":
-            out.append(_ARCH_PRCTL.get(v, hex(v)))
-        elif kind == "prctl":
-            out.append(F.PRCTL_OPTIONS.get(v, str(v)))
-        elif kind == "rlimit":
-            out.append(F.RLIMITS.get(v, str(v)))
-        elif kind == "clock":
-            out.append(F.CLOCK_IDS.get(v, str(s)))
-        elif kind == "futex":
-            op = _FUTEX_OPS.get(v & 0x7F, str(v & 0x7F))
-            if v & 128:
-                op += "_PRIVATE"
-            if v & 256:
-                op = "FUTEX_CLOCK_REALTIME|" + op
-            out.append(op)
-        elif kind == "family":
-            name = SOCKET_FAMILIES.get(v)
-            out.append(f"AF_{name.upper()}" if name else str(v))
-        elif kind == "socktype":
-            base = v & 0xF
-            text = SOCKET_TYPES.get(base, str(base))
-            if v & 0x80000:
-                text += "|SOCK_CLOEXEC"
-            if v & 0x800:
-                text += "|SOCK_NONBLOCK"
-            out.append(text)
-        elif kind == "proto":
-            out.append(IP_PROTOCOLS.get(v, str(v)).upper() if v else "0")
         elif kind == "sockaddr":
             out.append(sockaddr_text(ev.sockaddr) or _pointer(v))
         elif kind == "argv":
@@ -390,8 +419,6 @@ def format_args(ev: SyscallEvent) -> list[str]:
                 out.append("[" + ", ".join(quote(a) for a in ev.argv) + "]")
             else:
                 out.append(_pointer(v))
-        elif kind == "envp":
-            out.append(_pointer(v))
         else:
             out.append(hex(v))
     return out
@@ -418,5 +445,22 @@ def format_result(ev: SyscallEvent) -> str:
     return str(ev.exit)
 
 
+_CALL_TEXTS: dict[bytes, str] = {}
+CALL_TEXTS_SIZE = 1 << 16
+
+
 def format_call(ev: SyscallEvent) -> str:
-    return f"{ev.name}({', '.join(format_args(ev))}) = {format_result(ev)}"
+    """``name(args) = result``.  A call whose arguments depend on their values
+    alone is the same text for the same SYSCALL fields (``ev.call_key``):
+    those texts are cached."""
+    key = ev.call_key
+    if key is not None:
+        text = _CALL_TEXTS.get(key)
+        if text is not None:
+            return text
+    text = f"{ev.name}({', '.join(format_args(ev))}) = {format_result(ev)}"
+    if key is not None and _plan(ev.name) is not None:
+        if len(_CALL_TEXTS) >= CALL_TEXTS_SIZE:
+            _CALL_TEXTS.clear()
+        _CALL_TEXTS[key] = text
+    return text

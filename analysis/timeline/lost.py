@@ -31,6 +31,22 @@ class SerialGapTracker:
         elif serial < high and self.missing:
             self.missing.discard(serial)
 
+    def see_all(self, serials) -> None:
+        """:meth:`see` for each of ``serials`` (distinct, in arrival order; not
+        empty), with set operations: the same ``highest`` and ``missing`` after."""
+        batch = set(serials)
+        top = max(batch)
+        high = self.highest
+        missing = self.missing
+        if missing:
+            missing.difference_update(batch)
+        if high is None:
+            high = next(iter(serials))        # the first serial seen starts the count
+        if top > high:
+            missing.update(set(range(high + 1, top + 1)) - batch)
+            high = top
+        self.highest = high
+
     def confirmed(self, final: bool = False) -> int:
         """How many missing serials are now certainly lost (counted once)."""
         if not self.missing:

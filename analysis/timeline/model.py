@@ -62,20 +62,31 @@ class SyscallEvent:
     _records: list[Record] | None = None
     _texts: list[tuple[int, str]] | None = None     # kernel (type, text) when built from netlink
     _raw: dict[str, str] | None = None
+    _datagrams: list[bytes] | None = None           # netlink datagrams, decoded on first use
+    call_key: bytes | None = None   # the SYSCALL record's "arch=... a3=..." (equal keys: equal calls)
 
     @property
     def raw(self) -> dict[str, str]:
         """All fields of the SYSCALL record (name -> raw value)."""
         if self._raw is None:
+            if not self.syscall_body and self._datagrams is not None:
+                self.syscall_body = _datagram_body(self._datagrams[0])
             self._raw = dict(_FIELD.findall(self.syscall_body))
         return self._raw
+
+    @property
+    def texts(self) -> list[tuple[int, str]]:
+        """The event's kernel records as ``(type, "audit(S.M:N): body")``."""
+        if self._texts is None and self._datagrams is not None:
+            self._texts = datagram_texts(self._datagrams)
+        return self._texts or []
 
     @property
     def records(self) -> list[Record]:
         """The event's records (built on first use when the event came from netlink)."""
         if self._records is None:
             from ..record import make_record
-            self._records = [make_record(t, text, self.node) for t, text in (self._texts or [])]
+            self._records = [make_record(t, text, self.node) for t, text in self.texts]
         return self._records
 
     @property
@@ -84,6 +95,8 @@ class SyscallEvent:
 
     @property
     def comm(self) -> str | None:
+        if self._raw is None and self._datagrams is not None:
+            return _text(_datagram_field(self._datagrams[0], b" comm="))   # (-c asks every event)
         return _text(self.raw.get("comm"))
 
     @property
@@ -292,6 +305,80 @@ def syscall_event_from_texts(texts: list[tuple[int, str]], node: str | None = No
     ev._texts = texts
     if len(texts) > 1:
         _add_aux(ev, ((t, text[text.find("): ") + 3:]) for t, text in texts if t != SYSCALL))
+    return ev
+
+
+_NETLINK_HEADER = 16          # struct nlmsghdr before a record's text
+_SYSCALL_DATAGRAM = re.compile(
+    rb"audit\((\d+)\.(\d+):(\d+)\): (arch=[0-9a-f]+ syscall=\d+ (?:success=(?:yes|no) exit=-?\d+ )?"
+    rb"a0=[0-9a-f]+ a1=[0-9a-f]+ a2=[0-9a-f]+ a3=[0-9a-f]+) items=\d+ ppid=(\d+) pid=(\d+) ")
+_CALL_FIELDS = re.compile(
+    rb"arch=([0-9a-f]+) syscall=(\d+) (?:success=(yes|no) exit=(-?\d+) )?"
+    rb"a0=([0-9a-f]+) a1=([0-9a-f]+) a2=([0-9a-f]+) a3=([0-9a-f]+)")
+# b"arch=... a3=..." -> (arch, number, name, args, success, exit): programs repeat their
+# calls (find: ~5k different ones among 48k), so most are decoded once
+_CALL_CACHE: dict[bytes, tuple] = {}
+CALL_CACHE_SIZE = 1 << 16
+_AUX_TYPES = frozenset((PATH, CWD, EXECVE, SOCKADDR))
+
+
+def datagram_texts(datagrams: list[bytes]) -> list[tuple[int, str]]:
+    """``(type, "audit(S.M:N): body")`` of each netlink datagram of an event."""
+    return [(d[4] | d[5] << 8, d[_NETLINK_HEADER:].rstrip(b"\0\n").decode("latin-1")) for d in datagrams]
+
+
+def _datagram_field(data: bytes, marker: bytes) -> str | None:
+    """The raw value of the first `` name=`` ``marker`` in a datagram's text."""
+    start = data.find(marker, _NETLINK_HEADER)
+    if start < 0:
+        return None
+    start += len(marker)
+    end = data.find(b" ", start)
+    return data[start:end if end >= 0 else len(data)].rstrip(b"\0\n").decode("latin-1")
+
+
+def _datagram_body(data: bytes) -> str:
+    text = data[_NETLINK_HEADER:].rstrip(b"\0\n").decode("latin-1")
+    close = text.find("): ")
+    return text[close + 3:] if close >= 0 else ""
+
+
+def _call_of(call_text: bytes) -> tuple:
+    """(arch, number, name, args, success, exit) of a SYSCALL record's leading
+    fields (cached)."""
+    arch_hex, nr, success_text, exit_text, a0, a1, a2, a3 = _CALL_FIELDS.match(call_text).groups()
+    arch = _arch(arch_hex.decode("ascii"))
+    number = int(nr)
+    success = None if success_text is None else success_text == b"yes"
+    call = (arch, number, syscall_name(arch, number), (int(a0, 16), int(a1, 16), int(a2, 16), int(a3, 16)),
+            success, None if success is None else int(exit_text))
+    if len(_CALL_CACHE) >= CALL_CACHE_SIZE:
+        _CALL_CACHE.clear()
+    _CALL_CACHE[call_text] = call
+    return call
+
+
+def syscall_event_from_datagrams(datagrams: list[bytes], node: str | None = None) -> SyscallEvent | None:
+    """The same, straight from the kernel's netlink datagrams (16-byte header, then
+    the record's text): the renderer's hot path.  Only the SYSCALL record's
+    leading fields and the PATH/CWD/EXECVE/SOCKADDR records are decoded; the
+    rest of the text on first use (:attr:`SyscallEvent.raw`, ``records``)."""
+    first = datagrams[0] if datagrams else b""
+    m = _SYSCALL_DATAGRAM.match(first, _NETLINK_HEADER) if first[4:6] == b"\x14\x05" else None
+    if m is None:                   # SYSCALL not first, or an unusual layout
+        return syscall_event_from_texts(datagram_texts(datagrams), node)
+    sec, msec, serial, call_text, ppid, pid = m.groups()
+    call = _CALL_CACHE.get(call_text)
+    if call is None:
+        call = _call_of(call_text)
+    ev = SyscallEvent(int(serial), int(sec), int(msec), node, int(pid), int(ppid), *call)
+    ev.call_key = call_text
+    ev._datagrams = datagrams
+    if len(datagrams) > 1:
+        aux = _AUX_TYPES
+        parts = [(t, _datagram_body(d)) for d in datagrams[1:] if (t := d[4] | d[5] << 8) in aux]
+        if parts:
+            _add_aux(ev, parts)
     return ev
 
 

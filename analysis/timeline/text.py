@@ -22,6 +22,17 @@ class TimeFormat(enum.Enum):
     EPOCH = 3        # -ttt 1700000000.789
 
 
+_LAST_CLOCK: list = [None, ""]      # (second, zone) last formatted, and its text (events come in order)
+
+
+def _clock(sec: int) -> str:
+    key = (sec, _time.tzname)          # (a tzset() in between changes tzname)
+    if _LAST_CLOCK[0] != key:
+        _LAST_CLOCK[1] = _time.strftime("%H:%M:%S", _time.localtime(sec))
+        _LAST_CLOCK[0] = key
+    return _LAST_CLOCK[1]
+
+
 def format_time(t: float | None, fmt: TimeFormat) -> str:
     if fmt is TimeFormat.NONE:
         return ""
@@ -31,7 +42,7 @@ def format_time(t: float | None, fmt: TimeFormat) -> str:
     sec, msec = divmod(ms, 1000)
     if fmt is TimeFormat.EPOCH:
         return f"{sec}.{msec:03d} "
-    clock = _time.strftime("%H:%M:%S", _time.localtime(sec))
+    clock = _clock(sec)
     if fmt is TimeFormat.CLOCK:
         return clock + " "
     return f"{clock}.{msec:03d} "
@@ -67,6 +78,8 @@ class TextRenderer:
 
     def render(self, item: TimelineItem) -> str:
         if isinstance(item, SyscallEvent):
+            if self.time_format is TimeFormat.NONE:
+                return f"{item.pid:<5} {format_call(item)}"
             return f"{item.pid:<5} {format_time(item.time, self.time_format)}{format_call(item)}"
         if isinstance(item, ProcessEvent):
             return f"{item.pid:<5} {format_time(item.time, self.time_format)}{process_text(item)}"
