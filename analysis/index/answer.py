@@ -257,39 +257,72 @@ def _file_filter(cov: Coverage) -> str:
     return " AND file IN (" + ",".join("?" for _ in cov.covered_ids) + ")"
 
 
-def _read_event(fds: dict[int, int], row: tuple) -> LogEvent:
-    try:
-        return _read_event_checked(fds, row)
-    except (ValueError, TypeError, AttributeError, IndexError, OSError) as exc:
-        raise IndexMismatch(str(exc)) from None
+WINDOW = 1 << 20       # bytes read at once when reading events back
 
 
-def _read_event_checked(fds: dict[int, int], row: tuple) -> LogEvent:
-    _, sec, msec, serial, node, types, locs = row
-    type_list = [int(t) for t in types[1:-1].split(",")]
-    ev = LogEvent(sec, msec, serial, node, type_list[0], 0)
-    ev.types = type_list
-    lines: list[str] = []
-    for run in locs.split(";"):
-        fid, off, size, count = (int(x) for x in run.split(":"))
-        fd = fds.get(fid)
-        if fd is None:
-            raise IndexMismatch(f"no file {fid}")
-        part = os.pread(fd, size, off).decode("latin-1").split("\n")
-        if len(part) != count:
-            raise IndexMismatch("line count")
-        lines.extend(part)
-    if len(lines) != len(type_list) or f".{msec:03d}:{serial})" not in lines[0]:
-        raise IndexMismatch("event header")
-    ev.lines = lines
-    ev.complete = True
-    return ev
+class EventReader:
+    """Reads indexed events back from their files.
+
+    Candidates come in file order mostly, so the file is read a window at a
+    time and events are cut out of it; record-type lists repeat, so each
+    distinct one is parsed once.
+    """
+
+    def __init__(self, fds: dict[int, int]):
+        self.fds = fds
+        self.types: dict[str, tuple[int, ...]] = {}
+        self.file = self.start = self.end = -1
+        self.text = ""
+
+    def _slice(self, fid: int, off: int, size: int) -> str:
+        if fid != self.file or off < self.start or off + size > self.end:
+            fd = self.fds.get(fid)
+            if fd is None:
+                raise IndexMismatch(f"no file {fid}")
+            self.text = os.pread(fd, max(size, WINDOW), off).decode("latin-1")
+            self.file, self.start, self.end = fid, off, off + len(self.text)
+            if size > len(self.text):
+                raise IndexMismatch("short read")
+        at = off - self.start
+        return self.text[at:at + size]
+
+    def read(self, row: tuple) -> LogEvent:
+        try:
+            return self._read(row)
+        except (ValueError, TypeError, AttributeError, IndexError, OSError) as exc:
+            raise IndexMismatch(str(exc)) from None
+
+    def _read(self, row: tuple) -> LogEvent:
+        _, sec, msec, serial, node, types, locs = row
+        type_list = self.types.get(types)
+        if type_list is None:
+            type_list = self.types[types] = tuple(map(int, types[1:-1].split(",")))
+        ev = LogEvent(sec, msec, serial, node, type_list[0], 0)
+        ev.types = list(type_list)
+        if ";" not in locs:
+            fid, off, size, count = map(int, locs.split(":"))
+            lines = self._slice(fid, off, size).split("\n")
+            if len(lines) != count:
+                raise IndexMismatch("line count")
+        else:
+            lines = []
+            for run in locs.split(";"):
+                fid, off, size, count = map(int, run.split(":"))
+                part = self._slice(fid, off, size).split("\n")
+                if len(part) != count:
+                    raise IndexMismatch("line count")
+                lines.extend(part)
+        if len(lines) != len(type_list) or f".{msec:03d}:{serial})" not in lines[0]:
+            raise IndexMismatch("event header")
+        ev.lines = lines
+        ev.complete = True
+        return ev
 
 
 def _answer_events(search: "Search", plan: Plan, eoe_timeout: int) -> list[int]:
     """Match the candidate rows, then what is not indexed; the ordinals that matched."""
     cov, rows = plan.cov, plan.rows
-    fds = {f.file_id: f.fd for f in cov.files if f.file_id is not None}
+    reader = EventReader({f.file_id: f.fd for f in cov.files if f.file_id is not None})
     if any(f.controls for f in cov.files):
         search.stats.controls = True
     hits: set[int] = set()
@@ -308,7 +341,7 @@ def _answer_events(search: "Search", plan: Plan, eoe_timeout: int) -> list[int]:
 
     try:
         for row in rows:
-            batch.append(_read_event(fds, row))
+            batch.append(reader.read(row))
             ords.append(row[0])
             if len(batch) >= HANDLE_BATCH:
                 run_batch()
