@@ -149,6 +149,7 @@ class Plan:
     rows: list = field(default_factory=list)                 # candidate events
     blocks: dict = field(default_factory=dict)               # file id -> [(offset, length)]
     upto: int = 0                                            # ordinals below are indexed
+    known_below: int = 0          # candidates below matched the same criteria last time
     generation: str | None = None
 
 
@@ -224,19 +225,21 @@ def _plan(store: Store, car: sidecar.Sidecar, stream: list[Covered], kind: str, 
                         plan.blocks[f.file_id].append(block)
                     break
     else:
-        sql, params = _candidates_sql(store, query, key, plan.upto)
+        sql, params, plan.known_below = _candidates_sql(store, query, key, plan.upto)
         plan.rows = store.candidates(sql + _file_filter(cov), params + cov.covered_ids)
     return plan
 
 
-def _candidates_sql(store: Store, query, key: str | None, upto: int) -> tuple[str, list]:
-    """The candidate condition: the index's, or last time's answer plus newer events."""
+def _candidates_sql(store: Store, query, key: str | None, upto: int
+                    ) -> tuple[str, list, int]:
+    """The candidate condition: the index's, or last time's answer plus newer
+    events; and the ordinal below which candidates are last time's matches."""
     cached = store.answer(key) if key is not None else None
     if cached is None or cached[0] > upto:
-        return query.sql(), list(query.params)
+        return query.sql(), list(query.params), 0
     was_upto, blob = cached
     return (f"(ord IN (SELECT value FROM json_each(?)) OR (ord >= ? AND {query.sql()}))",
-            [json.dumps(unpack(blob)), was_upto] + list(query.params))
+            [json.dumps(unpack(blob)), was_upto] + list(query.params), was_upto)
 
 
 def _remember(store: Store, key: str, plan: Plan, matched: list[int]) -> None:
@@ -331,8 +334,12 @@ def _answer_events(search: "Search", plan: Plan, eoe_timeout: int) -> list[int]:
     batch: list[LogEvent] = []
     ords: list[int] = []
 
+    known = False
+
     def run_batch() -> None:
-        search.handle(batch)
+        # the matcher is deterministic: what matched these criteria before
+        # matches now (searches by user names are never remembered)
+        search.handle(batch, matched=known)
         if hits:
             matched.extend(o for ev, o in zip(batch, ords) if id(ev) in hits)
             hits.clear()
@@ -341,6 +348,10 @@ def _answer_events(search: "Search", plan: Plan, eoe_timeout: int) -> list[int]:
 
     try:
         for row in rows:
+            is_known = row[0] < plan.known_below
+            if is_known != known and batch:
+                run_batch()
+            known = is_known
             batch.append(reader.read(row))
             ords.append(row[0])
             if len(batch) >= HANDLE_BATCH:

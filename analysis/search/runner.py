@@ -186,9 +186,11 @@ class Search:
             pass
 
     # --- event handling ---------------------------------------------------
-    def handle(self, events: list[LogEvent]) -> None:
+    def handle(self, events: list[LogEvent], matched: bool = False) -> None:
+        """Output the events that match (all of them when ``matched``: the
+        index's record of an earlier search with the same criteria)."""
         o = self.o
-        matches = self.matcher.matches
+        matches = _always if matched else self.matcher.matches
         fmt = self.format
         out = self.out
         for ev in events:
@@ -256,6 +258,10 @@ class Search:
                 ready.clear()
             for msg in grouper_errors(grouper):
                 self.stderr(msg + "\n")
+
+
+def _always(ev: LogEvent) -> bool:
+    return True
 
 
 def grouper_errors(grouper: LogGrouper):
