@@ -163,7 +163,7 @@ def _fix_piece(line: str) -> Iterator[str]:
         yield p if nul < 0 else p[:nul]
 
 
-_CONTROL_BYTES = bytes(c for c in range(32) if c not in (0x0a, 0x1d))
+CONTROL_BYTES = bytes(c for c in range(32) if c not in (0x0a, 0x1d))
 
 
 @dataclass
@@ -208,7 +208,7 @@ def read_pieces(f: BinaryIO, idle_timeout: float | None = None,
         if not data:
             break
         if stats is not None and not stats.controls:
-            if len(data.translate(None, _CONTROL_BYTES)) != len(data):
+            if len(data.translate(None, CONTROL_BYTES)) != len(data):
                 stats.controls = True
         text = rest + data.decode("latin-1")
         cut = text.rfind("\n")

@@ -13,10 +13,9 @@ from itertools import accumulate
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..logsource import CHUNK, PIECE
+from ..logsource import CHUNK, CONTROL_BYTES, PIECE
 
 _PLUS_ONE = (1).__add__
-_CONTROL_BYTES = bytes(c for c in range(32) if c not in (0x0a, 0x1d))
 
 
 class Irregular(Exception):
@@ -62,7 +61,7 @@ def read_located(fd: int, start: int, stop: int, state: ReadState,
             on_read(len(data))
         if b"\0" in data:
             raise Irregular("NUL byte")
-        if not state.controls and len(data.translate(None, _CONTROL_BYTES)) != len(data):
+        if not state.controls and len(data.translate(None, CONTROL_BYTES)) != len(data):
             state.controls = True
         text = rest + data.decode("latin-1")
         cut = text.rfind("\n")
