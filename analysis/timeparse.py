@@ -81,6 +81,18 @@ def _number(text: str, pos: int, lo: int, hi: int, ndigits: int):
     return val, pos
 
 
+# strptime conversions: tm field, lowest, highest, digits, stored value
+_FIELDS = {
+    "m": ("mon", 1, 12, 2, lambda v: v - 1),
+    "d": ("mday", 1, 31, 2, int),
+    "y": ("year", 0, 99, 2, lambda v: v if v >= 69 else v + 100),
+    "Y": ("year", 0, 9999, 4, lambda v: v - 1900),
+    "H": ("hour", 0, 23, 2, int),
+    "M": ("min", 0, 59, 2, int),
+    "S": ("sec", 0, 61, 2, int),
+}
+
+
 def _strptime(text: str, fmt: str, tm: _TM) -> int | None:
     """Apply a small strptime subset to ``tm``; returns the end position or None."""
     pos = 0
@@ -90,41 +102,14 @@ def _strptime(text: str, fmt: str, tm: _TM) -> int | None:
         if c == "%":
             conv = fmt[i + 1]
             i += 2
-            if conv == "m":
-                r = _number(text, pos, 1, 12, 2)
+            spec = _FIELDS.get(conv)
+            if spec is not None:
+                name, lo, hi, width, adjust = spec
+                r = _number(text, pos, lo, hi, width)
                 if r is None:
                     return None
-                tm.mon, pos = r[0] - 1, r[1]
-            elif conv == "d":
-                r = _number(text, pos, 1, 31, 2)
-                if r is None:
-                    return None
-                tm.mday, pos = r
-            elif conv == "y":
-                r = _number(text, pos, 0, 99, 2)
-                if r is None:
-                    return None
-                tm.year, pos = (r[0] if r[0] >= 69 else r[0] + 100), r[1]
-            elif conv == "Y":
-                r = _number(text, pos, 0, 9999, 4)
-                if r is None:
-                    return None
-                tm.year, pos = r[0] - 1900, r[1]
-            elif conv == "H":
-                r = _number(text, pos, 0, 23, 2)
-                if r is None:
-                    return None
-                tm.hour, pos = r
-            elif conv == "M":
-                r = _number(text, pos, 0, 59, 2)
-                if r is None:
-                    return None
-                tm.min, pos = r
-            elif conv == "S":
-                r = _number(text, pos, 0, 61, 2)
-                if r is None:
-                    return None
-                tm.sec, pos = r
+                setattr(tm, name, adjust(r[0]))
+                pos = r[1]
             continue
         if c == " ":
             while pos < len(text) and text[pos].isspace():

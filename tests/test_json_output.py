@@ -289,3 +289,20 @@ def test_unparsable_lines_are_kept_whole():
         assert obj["type"] == line.split("type=", 1)[1].split(" ", 1)[0]
         with pytest.raises(ValueError):
             parse_record(line)
+
+
+def test_progress_while_the_index_is_built(monkeypatch, tmp_path):
+    """Building the search index is the long read of a first search: it shows progress too."""
+    log = str(CORPUS / "sample-raw.log") if (CORPUS / "sample-raw.log").exists() else LOGS[0]
+    index_dir = tmp_path / "index"
+    index_dir.mkdir(mode=0o700)
+    monkeypatch.setenv("AUDIX_INDEX_DIR", str(index_dir))
+    monkeypatch.setattr(progress, "MIN_BYTES", 0)
+    monkeypatch.setattr(progress, "INTERVAL", 0.0)
+    master, slave = _pty_stderr()
+    status = search(["-if", log, "-m", "SYSCALL"], stderr=slave)[0]
+    slave.close()
+    seen = _drain(master)
+    assert status == 0 and os.listdir(index_dir)          # the index was built
+    assert re.search(rb"\rausearch: \d+/\d+ MB \(100%\) [\d.]+ MB/s", seen)
+    assert seen.endswith(b"\r")

@@ -45,13 +45,14 @@ class Coverage:
     """The stream as the index sees it; ``usable`` False: scan instead."""
 
     files: list[Covered]
-    state: dict | None = None
     usable: bool = True
     reason: str = ""
-    rows_added: int = 0
-    covered_ids: list[int] = field(default_factory=list)
     gone: list[int] = field(default_factory=list)     # indexed files no longer in the stream
     grouper: LogGrouper | None = None   # the grouping at the end of what is indexed
+
+    @property
+    def covered_ids(self) -> list[int]:
+        return [f.file_id for f in self.files if f.file_id is not None]
 
 
 FILE_SHIFT = 40        # a line's location: file id << FILE_SHIFT | offset
@@ -155,8 +156,7 @@ def read_coverage(store: Store, files: list[Covered], kind: str, eoe_timeout: in
             grouper = LogGrouper.restore(state, errors=[])
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise StoreError(f"bad grouping state: {exc}") from None
-    cov = Coverage(files, state, gone=gone, grouper=grouper)
-    cov.covered_ids = [f.file_id for f in files if f.file_id is not None]
+    cov = Coverage(files, gone=gone, grouper=grouper)
     unusable = store.get("unusable")
     if unusable:
         cov.usable = False
@@ -168,11 +168,6 @@ def refresh(store: Store, files: list[Covered], kind: str, eoe_timeout: int,
             on_read=None) -> Coverage:
     """Index what is new; returns the coverage.  The caller holds a write
     transaction (``Store.begin`` on a writable store)."""
-    return _refresh(store, files, kind, eoe_timeout, on_read)
-
-
-def _refresh(store: Store, files: list[Covered], kind: str, eoe_timeout: int,
-             on_read) -> Coverage:
     cov = read_coverage(store, files, kind, eoe_timeout)
     if not cov.usable and cov.reason != "stale":
         return cov              # known unusable for this same stream
@@ -201,7 +196,6 @@ def _refresh(store: Store, files: list[Covered], kind: str, eoe_timeout: int,
     def flush(force: bool = False) -> None:
         if rows and (force or len(rows) >= ROWS_PER_INSERT):
             store.add_events(rows)
-            cov.rows_added += len(rows)
             rows.clear()
         if blocks and (force or len(blocks) >= 1000):
             store.add_blocks(blocks)
@@ -261,8 +255,6 @@ def _refresh(store: Store, files: list[Covered], kind: str, eoe_timeout: int,
     flush(force=True)
     cov.grouper = grouper
     if changed:
-        cov.state = grouper.snapshot()
-        store.put_state(cov.state)
+        store.put_state(grouper.snapshot())
         store.put("next_ord", str(next_ord))
-    cov.covered_ids = [f.file_id for f in files if f.file_id is not None]
     return cov
